@@ -1,0 +1,17 @@
+# `make bench`, core rows: context set-up in C and Python, a requests loop and
+# retained memory, each without the shim, with it, and against a bare floor.
+# BENCH_ARGS passes options through, e.g. BENCH_ARGS="--rows a,b --quick".
+
+PY_MACHINE ?= python3
+BENCH_ARGS ?=
+
+BENCH_TARGETS += bench-core
+
+$(BUILD)/bench/ctx_loop: tests/bench/ctx_loop.c | deps-build
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -lssl -lcrypto
+
+.PHONY: bench-core
+bench-core: deps-demo $(BUILD)/libtrustcache.so $(BUILD)/bench/ctx_loop
+	@$(PY_MACHINE) tests/bench/bench.py --shim $(BUILD)/libtrustcache.so \
+	  --ctx-loop $(BUILD)/bench/ctx_loop --python $(PY_MACHINE) $(BENCH_ARGS)

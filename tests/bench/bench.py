@@ -1,0 +1,271 @@
+"""Side-by-side benchmark: without the shim, with it, and the bare floor.
+
+Every cell is the median over several fresh processes; a process reports
+one number (a median time per operation inside it, a rate, or retained
+memory).  The variants of a row run interleaved (without, with, floor,
+without, ...) so that noise from other load on the machine spreads over all
+three columns instead of landing on one.
+
+Ratios are cost ratios, whatever the unit: without/with is how many times
+more the operation costs without the shim (the speed-up, or the memory
+saved), with/floor how far the shim is from doing no CA work at all.
+
+Rows are built by the functions listed in ROWS; each returns Row objects,
+so a parameterised row (thread counts, bundle sizes) is a function that
+returns several.
+
+    python3 tests/bench/bench.py --shim build/libtrustcache.so --ctx-loop build/bench/ctx_loop
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+
+import https_server  # noqa: E402
+import interpreters  # noqa: E402
+import pki  # noqa: E402
+
+PY_OPS = os.path.join(HERE, "py_ops.py")
+VARIANTS = ("without", "with", "floor")
+
+
+@dataclass
+class Row:
+    key: str
+    title: str
+    unit: str             # shown in the table
+    scale: float          # reported value * scale = shown value
+    higher_is_better: bool
+    argv: dict            # variant -> argv; "with" runs under LD_PRELOAD
+    reps: int
+    note: str = ""
+    results: dict = field(default_factory=dict)   # variant -> [values]
+    shim_stats: list = field(default_factory=list)
+
+
+@dataclass
+class Env:
+    """What row builders need to know about the machine and the fixtures."""
+    shim: str
+    ctx_loop: str
+    python: str       # runs the ssl-only rows
+    python_requests: str  # has requests (may be Debian's python3)
+    bundle: str       # system roots + test CA
+    ca: str           # the test CA alone
+    url: str
+    system_bundle: str
+    quick: bool
+
+
+# ---------------------------------------------------------------- rows
+
+def rows_c_ctx(env):
+    n = 40 if env.quick else 150
+    loop = env.ctx_loop
+    return [
+        Row("a", "C SSL_CTX_new + set_default_verify_paths + free", "us/op", 1e-3, False,
+            {"without": [loop, "default", str(n)], "with": [loop, "default", str(n)],
+             "floor": [loop, "bare", str(n)]}, reps=5,
+            note="%d ops per process; floor = SSL_CTX_new + SSL_CTX_free" % n),
+        Row("b", "C SSL_CTX_new + load_verify_locations(system bundle)", "us/op", 1e-3, False,
+            {"without": [loop, "file", str(n), env.system_bundle],
+             "with": [loop, "file", str(n), env.system_bundle],
+             "floor": [loop, "bare", str(n)]}, reps=5,
+            note="%d ops per process; floor = SSL_CTX_new + SSL_CTX_free" % n),
+    ]
+
+
+def rows_py_ctx(env):
+    n = 40 if env.quick else 150
+    py = [env.python, PY_OPS]
+    return [
+        Row("c", "Python ssl.create_default_context()", "us/op", 1e-3, False,
+            {"without": py + ["time-default", str(n)], "with": py + ["time-default", str(n)],
+             "floor": py + ["time-bare", str(n)]}, reps=5,
+            note="%d ops per process; floor = ssl.SSLContext(PROTOCOL_TLS_CLIENT)" % n),
+    ]
+
+
+def rows_requests(env):
+    n = 40 if env.quick else 100
+    py = [env.python_requests, PY_OPS, "requests", env.url]
+    return [
+        Row("d", "Python requests.get(verify=bundle) loop, no Session", "req/s", 1.0, True,
+            {"without": py + [env.bundle, str(n)], "with": py + [env.bundle, str(n)],
+             "floor": py + [env.ca, str(n)]}, reps=5,
+            note="%d requests per process, local server, one new connection each; "
+                 "floor = verify=<the test CA alone>, a 1-certificate load" % n),
+    ]
+
+
+def rows_py_rss(env):
+    n = 40 if env.quick else 100
+    py = [env.python, PY_OPS]
+    return [
+        Row("e", "Python retained RSS per context, gc disabled", "KiB/ctx", 1.0, False,
+            {"without": py + ["rss-default", str(n)], "with": py + ["rss-default", str(n)],
+             "floor": py + ["rss-bare", str(n)]}, reps=3,
+            note="%d create_default_context() kept alive: (RSS after - RSS before) / %d; "
+                 "floor = bare SSLContext(PROTOCOL_TLS_CLIENT)" % (n, n)),
+    ]
+
+
+# Later rows (thread scaling, bundle sizes, RSS over a long requests run,
+# process start-up) go here as further builders.
+ROWS = [rows_c_ctx, rows_py_ctx, rows_requests, rows_py_rss]
+
+
+# ---------------------------------------------------------------- running
+
+def base_env():
+    env = {k: v for k, v in os.environ.items()
+           if k != "LD_PRELOAD" and not k.startswith("TRUSTCACHE_")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def run_once(row, variant, env, tmp, rep):
+    proc_env = base_env()
+    stats_path = None
+    if variant == "with":
+        stats_path = os.path.join(tmp, "stats-%s-%d.json" % (row.key, rep))
+        proc_env["LD_PRELOAD"] = env.shim
+        proc_env["TRUSTCACHE_STATS"] = stats_path
+    proc = subprocess.run(row.argv[variant], capture_output=True, text=True, env=proc_env,
+                          timeout=300)
+    if proc.returncode != 0:
+        raise SystemExit("bench: row %s (%s) failed, rc=%d:\n%s" %
+                         (row.key, variant, proc.returncode, proc.stderr))
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    if stats_path:
+        row.shim_stats.append(read_stats(stats_path))
+    return out["value"]
+
+
+def read_stats(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def run_row(row, env, tmp):
+    for v in VARIANTS:
+        row.results[v] = []
+    for rep in range(row.reps):
+        for v in VARIANTS:
+            row.results[v].append(run_once(row, v, env, tmp, rep) * row.scale)
+
+
+# ---------------------------------------------------------------- report
+
+def fmt(x):
+    if x >= 1000:
+        return "%.0f" % x
+    if x >= 100:
+        return "%.1f" % x
+    return "%.2f" % x
+
+
+def cost(row, x):
+    """Make every unit 'lower is better' so ratios read the same way."""
+    return 1.0 / x if row.higher_is_better else x
+
+
+def ratio(row, a, b):
+    ca, cb = cost(row, a), cost(row, b)
+    return "%.2fx" % (ca / cb) if cb > 0 else "n/a"
+
+
+def cache_column(row):
+    """'avoided/requested' from the shim's own counters, last run; shows
+    that the 'with' column really ran through the cache."""
+    st = row.shim_stats[-1] if row.shim_stats else None
+    if not st:
+        return "no stats"
+    return "%s/%s" % (st.get("ca_loads_avoided", "?"), st.get("ca_loads_requested", "?"))
+
+
+def print_table(rows):
+    head = "%-3s %-52s %-7s %9s %9s %9s %13s %11s %12s" % (
+        "", "operation", "unit", "without", "with", "floor", "without/with", "with/floor",
+        "shim served")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        med = {v: statistics.median(r.results[v]) for v in VARIANTS}
+        print("%-3s %-52s %-7s %9s %9s %9s %13s %11s %12s" % (
+            "(%s)" % r.key, r.title, r.unit, fmt(med["without"]), fmt(med["with"]),
+            fmt(med["floor"]), ratio(r, med["without"], med["with"]),
+            ratio(r, med["with"], med["floor"]), cache_column(r)))
+    print()
+    for r in rows:
+        print("(%s) %s" % (r.key, r.note))
+        for v in VARIANTS:
+            print("      %-8s runs: %s" % (v, " ".join(fmt(x) for x in r.results[v])))
+
+
+def describe_python(label, info):
+    mods = ", ".join("%s %s" % kv for kv in sorted(info["modules"].items()) if kv[1])
+    print("%s: %s (Python %s, %s%s)" % (label, info["exe"], info["version"], info["openssl"],
+                                        ", " + mods if mods else ""))
+
+
+def pick_pythons(python):
+    """The interpreter for the ssl rows, and one that has requests."""
+    info, err = interpreters.describe(python)
+    if info is None:
+        raise SystemExit("bench: cannot run %s: %s" % (python, err))
+    req = interpreters.first_with([python, "/usr/bin/python3"], ("requests",))
+    if req is None:
+        raise SystemExit("bench: no interpreter with requests (install python3-requests)")
+    return info, req
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--shim", required=True)
+    p.add_argument("--ctx-loop", required=True)
+    p.add_argument("--python", default="python3")
+    p.add_argument("--rows", default="", help="comma-separated row keys to run (default: all)")
+    p.add_argument("--quick", action="store_true", help="fewer operations per process")
+    args = p.parse_args()
+    wanted = set(filter(None, args.rows.split(",")))
+
+    start = time.monotonic()
+    py_info, req_info = pick_pythons(args.python)
+    with tempfile.TemporaryDirectory(prefix="tc-bench-") as tmp:
+        fix = pki.make_test_pki(tmp)
+        with https_server.HTTPSServer(fix.server.cert, fix.server.key) as server:
+            env = Env(shim=os.path.abspath(args.shim), ctx_loop=os.path.abspath(args.ctx_loop),
+                      python=py_info["exe"], python_requests=req_info["exe"], bundle=fix.bundle, ca=fix.ca.cert, url=server.url,
+                      system_bundle=pki.SYSTEM_BUNDLE, quick=args.quick)
+            rows = [r for build in ROWS for r in build(env) if not wanted or r.key in wanted]
+            print("trustcache bench: median of several fresh processes per cell "
+                  "(without / with LD_PRELOAD=%s / floor)" % os.path.relpath(env.shim))
+            print("%d CPUs, load average %s" % (os.cpu_count() or 0,
+                                                " ".join("%.2f" % x for x in os.getloadavg())))
+            describe_python("python", py_info)
+            if req_info["exe"] != py_info["exe"]:
+                describe_python("python for requests", req_info)
+            print()
+            for r in rows:
+                run_row(r, env, tmp)
+    print_table(rows)
+    print()
+    print("bench took %.0f s" % (time.monotonic() - start))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

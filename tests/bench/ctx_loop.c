@@ -1,0 +1,120 @@
+/*
+ * Time one context set-up operation, ITERS times, in this process.
+ *
+ *   ctx_loop bare    ITERS          SSL_CTX_new + SSL_CTX_free
+ *   ctx_loop default ITERS          ... + SSL_CTX_set_default_verify_paths
+ *   ctx_loop file    ITERS CAFILE   ... + SSL_CTX_load_verify_locations(CAFILE)
+ *
+ * Prints one JSON line: the median and mean nanoseconds per operation, the
+ * first operation's time (a cache fill shows up there), and how many objects
+ * the first and last contexts' stores held, so a run where the CA load
+ * silently did nothing cannot pass for a fast one.
+ *
+ * The program is linked normally against libssl/libcrypto; the bench driver
+ * runs it with and without LD_PRELOAD.
+ */
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum mode { MODE_BARE, MODE_DEFAULT, MODE_FILE };
+
+struct config {
+    enum mode mode;
+    long iters;
+    const char *cafile;
+};
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int store_objects(SSL_CTX *ctx)
+{
+    return sk_X509_OBJECT_num(X509_STORE_get0_objects(SSL_CTX_get_cert_store(ctx)));
+}
+
+/* One timed operation; returns its duration, or -1 if OpenSSL failed. */
+static double one_op(const struct config *cfg, int *objects)
+{
+    double t0 = now_ns();
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    int ok = ctx != NULL;
+
+    if (ok && cfg->mode == MODE_DEFAULT)
+        ok = SSL_CTX_set_default_verify_paths(ctx) == 1;
+    else if (ok && cfg->mode == MODE_FILE)
+        ok = SSL_CTX_load_verify_locations(ctx, cfg->cafile, NULL) == 1;
+    if (ok)
+        *objects = store_objects(ctx);
+    SSL_CTX_free(ctx);
+    double t1 = now_ns();
+    return ok ? t1 - t0 : -1.0;
+}
+
+static int parse_args(int argc, char **argv, struct config *cfg)
+{
+    if (argc < 3)
+        return -1;
+    if (strcmp(argv[1], "bare") == 0)
+        cfg->mode = MODE_BARE;
+    else if (strcmp(argv[1], "default") == 0)
+        cfg->mode = MODE_DEFAULT;
+    else if (strcmp(argv[1], "file") == 0 && argc == 4)
+        cfg->mode = MODE_FILE;
+    else
+        return -1;
+    cfg->iters = strtol(argv[2], NULL, 10);
+    cfg->cafile = argc == 4 ? argv[3] : NULL;
+    return cfg->iters > 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    if (parse_args(argc, argv, &cfg) != 0) {
+        fprintf(stderr, "usage: %s bare|default ITERS | file ITERS CAFILE\n", argv[0]);
+        return 2;
+    }
+    double *t = malloc(sizeof(*t) * (size_t)cfg.iters);
+    if (t == NULL)
+        return 1;
+    double sum = 0;
+    int first_objects = -1, last_objects = -1;
+    for (long i = 0; i < cfg.iters; i++) {
+        int objects = -1;
+        t[i] = one_op(&cfg, &objects);
+        if (t[i] < 0) {
+            fprintf(stderr, "ctx_loop: operation %ld failed\n", i);
+            ERR_print_errors_fp(stderr);
+            free(t);
+            return 1;
+        }
+        if (i == 0)
+            first_objects = objects;
+        last_objects = objects;
+        sum += t[i];
+    }
+    double first = t[0];
+    qsort(t, (size_t)cfg.iters, sizeof(*t), cmp_double);
+    double median = cfg.iters % 2 ? t[cfg.iters / 2]
+                                  : (t[cfg.iters / 2 - 1] + t[cfg.iters / 2]) / 2;
+    printf("{\"value\": %.1f, \"mean\": %.1f, \"first\": %.1f, \"ops\": %ld, "
+           "\"objects_first\": %d, \"objects_last\": %d}\n",
+           median, sum / (double)cfg.iters, first, cfg.iters, first_objects, last_objects);
+    free(t);
+    return 0;
+}
