@@ -1,0 +1,101 @@
+/*
+ * Replaying a cached bundle into a caller's store: the same X509_STORE_add_cert
+ * / add_crl calls the real loader makes, in file order, on the shared parsed
+ * objects (the store takes its own reference; nothing is copied).
+ *
+ * Certificates are immutable once parsed and OpenSSL already shares them
+ * between every connection of a context, so sharing them between contexts
+ * adds no new kind of sharing.  The store itself is never shared here: each
+ * context keeps its own, so anything added to it later stays its own.
+ *
+ * A store records (in ex_data) the bundles it already received.  Loading the
+ * same bundle again would only hit duplicates, which OpenSSL ignores, so it is
+ * answered without touching the store: urllib3 1.26 reloads the same file
+ * into the same context on every reconnect.
+ */
+#include <stdlib.h>
+
+#include "core.h"
+
+struct store_record {
+    int n, cap;
+    uint64_t serials[];
+};
+
+static int store_has(struct tc_ossl *o, X509_STORE *store, uint64_t serial)
+{
+    struct store_record *r;
+    int i, found = 0;
+
+    o->X509_STORE_lock(store);
+    r = o->X509_STORE_get_ex_data(store, o->store_ex_index);
+    for (i = 0; r && i < r->n && !found; i++)
+        found = r->serials[i] == serial;
+    o->X509_STORE_unlock(store);
+    return found;
+}
+
+/* A copy of `r` with room for more; NULL on allocation failure. */
+static struct store_record *grown(const struct store_record *r)
+{
+    int cap = r ? r->cap * 2 : 4;
+    struct store_record *g = malloc(sizeof(*g) + sizeof(uint64_t) * (size_t)cap);
+    int i;
+
+    if (!g)
+        return NULL;
+    g->n = r ? r->n : 0;
+    g->cap = cap;
+    for (i = 0; i < g->n; i++)
+        g->serials[i] = r->serials[i];
+    return g;
+}
+
+static void store_remember(struct tc_ossl *o, X509_STORE *store, uint64_t serial)
+{
+    struct store_record *r, *g;
+
+    o->ERR_set_mark();
+    o->X509_STORE_lock(store);
+    r = o->X509_STORE_get_ex_data(store, o->store_ex_index);
+    if (!r || r->n == r->cap) {
+        g = grown(r);
+        if (g && o->X509_STORE_set_ex_data(store, o->store_ex_index, g)) {
+            free(r);
+            r = g;
+        } else {
+            free(g);
+            r = NULL; /* no record: a later load of this bundle replays again */
+        }
+    }
+    if (r)
+        r->serials[r->n++] = serial;
+    o->X509_STORE_unlock(store);
+    o->ERR_pop_to_mark();
+}
+
+int tc_bundle_replay(struct tc_ossl *o, X509_STORE *store, struct tc_bundle *b)
+{
+    int i, ok = 1;
+
+    if (store_has(o, store, b->serial))
+        return 1;
+    o->ERR_set_mark();
+    for (i = 0; i < b->nobjs && ok; i++)
+        ok = b->is_crl[i] ? o->X509_STORE_add_crl(store, b->objs[i])
+                          : o->X509_STORE_add_cert(store, b->objs[i]);
+    if (!ok) {
+        o->ERR_pop_to_mark();
+        return 0;
+    }
+    o->ERR_clear_last_mark();
+    store_remember(o, store, b->serial);
+    return 1;
+}
+
+void tc_store_record_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+                             void *argp)
+{
+    (void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
+    free(ptr);
+}

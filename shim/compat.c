@@ -1,0 +1,42 @@
+/* Version-dependent details, decided per copy at run time. */
+#include "compat.h"
+
+#include <stddef.h>
+
+/*
+ * x509_lookup_st has begun with { int init; int skip; X509_LOOKUP_METHOD *method;
+ * ... } from 1.1.0 through 3.5.  The probe confirms the layout on the running
+ * copy instead of trusting it: a lookup made with X509_LOOKUP_file() must
+ * show that method at the offset, and one made with X509_LOOKUP_hash_dir()
+ * must not.
+ */
+static int probe_method_offset(struct tc_ossl *o)
+{
+    const size_t off = offsetof(struct { int init; int skip; void *method; }, method);
+    X509_LOOKUP *file_lu, *dir_lu;
+    int ok;
+
+    if (!o->X509_LOOKUP_new || !o->X509_LOOKUP_free || !o->X509_LOOKUP_hash_dir)
+        return -1;
+    file_lu = o->X509_LOOKUP_new(o->X509_LOOKUP_file());
+    dir_lu = o->X509_LOOKUP_new(o->X509_LOOKUP_hash_dir());
+    ok = file_lu && dir_lu &&
+         *(void **)((char *)file_lu + off) == (void *)o->X509_LOOKUP_file() &&
+         *(void **)((char *)dir_lu + off) == (void *)o->X509_LOOKUP_hash_dir();
+    o->X509_LOOKUP_free(file_lu);
+    o->X509_LOOKUP_free(dir_lu);
+    return ok ? (int)off : -2;
+}
+
+int tc_compat_is_file_lookup(struct tc_ossl *o, X509_LOOKUP *lu)
+{
+    int off = __atomic_load_n(&o->lookup_method_offset, __ATOMIC_ACQUIRE);
+
+    if (off == -1) {
+        off = probe_method_offset(o);
+        __atomic_store_n(&o->lookup_method_offset, off, __ATOMIC_RELEASE);
+    }
+    if (off < 0 || !lu)
+        return -1;
+    return *(void **)((char *)lu + off) == (void *)o->X509_LOOKUP_file();
+}

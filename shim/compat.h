@@ -1,0 +1,19 @@
+/*
+ * Everything that differs between OpenSSL 3.x releases lives behind this
+ * header.  Decisions are made at run time from the copy's own version, so a
+ * shim built on 3.0 headers works unchanged on a newer 3.x.
+ */
+#ifndef TC_COMPAT_H
+#define TC_COMPAT_H
+
+#include "ossl.h"
+
+/*
+ * Is `lu` a file lookup (X509_LOOKUP_file()) of this copy?  OpenSSL has no
+ * getter for a lookup's method.  The field's offset is found once per copy by
+ * probing a lookup the shim created itself; returns -1 when the probe failed
+ * (the route then passes through), 0 for no, 1 for yes.
+ */
+int tc_compat_is_file_lookup(struct tc_ossl *o, X509_LOOKUP *lu);
+
+#endif

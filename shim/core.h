@@ -1,0 +1,95 @@
+/*
+ * The core of the shim, split from the hooks (hooks_*.c only resolve the
+ * real function, apply the re-entrancy guard and call into here).
+ */
+#ifndef TC_CORE_H
+#define TC_CORE_H
+
+#include <limits.h>
+
+#include "bundle_cache.h"
+#include "ossl.h"
+#include "passthrough.h"
+
+/* Returned by a route handler that did not serve the call: run the real one. */
+#define TC_REAL INT_MIN
+
+/* Which real loader a trust source goes through; they parse differently. */
+enum tc_kind {
+    TC_KIND_CERT_CRL, /* X509_load_cert_crl_file_ex: certificates and CRLs */
+    TC_KIND_CERT,     /* X509_load_cert_file_ex: certificates only */
+};
+
+struct tc_source {
+    const char *path;
+    enum tc_kind kind;
+    int type; /* X509_FILETYPE_PEM or X509_FILETYPE_ASN1 */
+    OSSL_LIB_CTX *libctx;
+    const char *propq;
+};
+
+/* ---- copy_state.c: per-copy state, created on first use ---------------- */
+int tc_copy_ready(struct tc_ossl *o);
+/* Hooks forward untouched when this is true (nested call, or mode off). */
+int tc_bypass(void);
+
+/* ---- ctx_track.c: contexts created through the hooks ------------------- */
+struct tc_ctx_rec {
+    OSSL_LIB_CTX *libctx;
+    char *propq;
+};
+void tc_ctx_track(struct tc_ossl *o, SSL_CTX *ctx, OSSL_LIB_CTX *libctx, const char *propq);
+struct tc_ctx_rec *tc_ctx_get(struct tc_ossl *o, const SSL_CTX *ctx);
+void tc_ctx_rec_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+                        void *argp);
+
+/* ---- bundle_fill.c: parsing a bundle with OpenSSL's own loader ---------- */
+int tc_real_loader(struct tc_ossl *o, X509_LOOKUP *lu, const struct tc_source *src);
+struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
+                                  const unsigned char *sha, const struct tc_source *src,
+                                  enum tc_passthrough *why);
+void tc_bundle_release_objects(struct tc_bundle *b, void *arg);
+/* Called by the X509_STORE_add_cert/add_crl hooks after a successful add. */
+void tc_capture_added(struct tc_ossl *o, X509_STORE *store, void *obj, int is_crl);
+
+/* ---- bundle_replay.c: adding a bundle to a caller's store --------------- */
+int tc_bundle_replay(struct tc_ossl *o, X509_STORE *store, struct tc_bundle *b);
+void tc_store_record_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+                             void *argp);
+
+/* ---- serve.c: the cached file step, and its accounting ------------------ */
+struct tc_acq {
+    struct tc_bundle *bundle; /* non-NULL: serve from this (holds a reference) */
+    struct tc_entry *entry;
+    int hit;                  /* served without parsing */
+    enum tc_passthrough why;  /* when bundle is NULL and the load is counted as passthrough */
+};
+/* Counts the request; fills `a`.  a->bundle NULL means: run the real function. */
+void tc_acquire(struct tc_ossl *o, const struct tc_source *src, struct tc_acq *a);
+/* Counts the outcome (served, or passthrough) and drops the reference. */
+void tc_acq_finish(struct tc_acq *a, int served);
+const char *tc_default_cert_file(struct tc_ossl *o);
+
+/* ---- routes.c: each hooked entry point's behaviour, served from cache --- */
+int tc_h_load_cert_crl_file(struct tc_ossl *o, X509_LOOKUP *lu, const char *file, int type,
+                            OSSL_LIB_CTX *libctx, const char *propq);
+int tc_h_load_cert_file(struct tc_ossl *o, X509_LOOKUP *lu, const char *file, int type,
+                        OSSL_LIB_CTX *libctx, const char *propq);
+int tc_h_lookup_ctrl(struct tc_ossl *o, X509_LOOKUP *lu, int cmd, const char *argc, long argl,
+                     OSSL_LIB_CTX *libctx, const char *propq);
+int tc_h_store_load_file(struct tc_ossl *o, X509_STORE *store, const char *file,
+                         OSSL_LIB_CTX *libctx, const char *propq);
+int tc_h_store_load_locations(struct tc_ossl *o, X509_STORE *store, const char *file,
+                              const char *dir, OSSL_LIB_CTX *libctx, const char *propq);
+int tc_h_store_default_paths(struct tc_ossl *o, X509_STORE *store, OSSL_LIB_CTX *libctx,
+                             const char *propq);
+int tc_h_ctx_default_paths(struct tc_ossl *o, SSL_CTX *ctx);
+int tc_h_ctx_load_verify_locations(struct tc_ossl *o, SSL_CTX *ctx, const char *file,
+                                   const char *dir);
+int tc_h_ctx_load_verify_file(struct tc_ossl *o, SSL_CTX *ctx, const char *file);
+int tc_h_ctx_default_verify_file(struct tc_ossl *o, SSL_CTX *ctx);
+
+/* ---- fork.c ------------------------------------------------------------- */
+void tc_fork_handlers_once(void);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * fork(): every lock the shim owns is taken before the fork and released on
+ * both sides, so a child never inherits one held by a thread that does not
+ * exist there.  The child starts its own load counters.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "bundle_cache.h"
+#include "core.h"
+#include "stats.h"
+
+static void lock_copy(struct tc_ossl *o, void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&o->init_lock);
+    if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) > 0)
+        tc_cache_lock_for_fork(o->cache);
+}
+
+static void unlock_copy(struct tc_ossl *o, void *arg)
+{
+    (void)arg;
+    if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) > 0)
+        tc_cache_unlock_after_fork(o->cache);
+    pthread_mutex_unlock(&o->init_lock);
+}
+
+static void prepare(void)
+{
+    tc_resolve_atfork_prepare();
+    tc_ossl_foreach(lock_copy, NULL);
+}
+
+static void parent(void)
+{
+    tc_ossl_foreach(unlock_copy, NULL);
+    tc_resolve_atfork_parent();
+}
+
+static void child(void)
+{
+    struct tc_counters keep;
+
+    /* Contexts alive at the fork are alive in the child too: keep those. */
+    tc_counters_snapshot(&keep);
+    tc_counters_reset();
+    tc_counters.contexts_created = keep.contexts_created;
+    tc_counters.contexts_freed = keep.contexts_freed;
+    tc_ossl_foreach(unlock_copy, NULL);
+    tc_resolve_atfork_child();
+}
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void install(void) { pthread_atfork(prepare, parent, child); }
+
+void tc_fork_handlers_once(void) { pthread_once(&g_once, install); }

@@ -1,0 +1,36 @@
+/*
+ * The shape every hook shares, kept in one place so each hook stays three
+ * lines: find the real function for this caller's OpenSSL copy, forward
+ * untouched when nested or disabled, otherwise let the core serve the call and
+ * fall back to the real function whenever it declines (TC_REAL).
+ */
+#ifndef TC_HOOK_H
+#define TC_HOOK_H
+
+#include "core.h"
+#include "guard.h"
+
+#define TC_EXPORT __attribute__((visibility("default")))
+
+/* Declares `o` (the copy) and `real` (the function to forward to). */
+#define TC_TARGET(name)                                                                   \
+    struct tc_ossl *o = tc_ossl_for(TC_ID_##name, __builtin_return_address(0));         \
+    __typeof__(name) *real = o ? o->name : NULL
+
+/* For int-returning routes: serve through `handler`, else forward to `forward`. */
+#define TC_SERVE(handler, forward)                                                        \
+    do {                                                                                  \
+        int rc_;                                                                          \
+        if (!real)                                                                        \
+            return 0;                                                                     \
+        if (tc_bypass())                                                                  \
+            return forward;                                                               \
+        tc_guard_enter();                                                                 \
+        rc_ = handler;                                                                    \
+        if (rc_ == TC_REAL)                                                               \
+            rc_ = forward;                                                                \
+        tc_guard_leave();                                                                 \
+        return rc_;                                                                       \
+    } while (0)
+
+#endif

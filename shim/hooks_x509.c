@@ -1,0 +1,125 @@
+/*
+ * libcrypto entry points.  Applications reach these directly (curl, Ruby,
+ * nginx), and libssl reaches them on its way down; the guard makes the
+ * outermost one serve the load.
+ */
+#include "hook.h"
+
+/* curl with OpenSSL 3, Ruby DEFAULT_CERT_STORE: the default bundle into a bare store. */
+TC_EXPORT int X509_STORE_set_default_paths_ex(X509_STORE *store, OSSL_LIB_CTX *libctx,
+                                              const char *propq)
+{
+    TC_TARGET(X509_STORE_set_default_paths_ex);
+    TC_SERVE(tc_h_store_default_paths(o, store, libctx, propq), real(store, libctx, propq));
+}
+
+TC_EXPORT int X509_STORE_set_default_paths(X509_STORE *store)
+{
+    TC_TARGET(X509_STORE_set_default_paths);
+    TC_SERVE(tc_h_store_default_paths(o, store, NULL, NULL), real(store));
+}
+
+/* libpq CRLs and older callers: file and directory in one call. */
+TC_EXPORT int X509_STORE_load_locations_ex(X509_STORE *store, const char *file, const char *dir,
+                                           OSSL_LIB_CTX *libctx, const char *propq)
+{
+    TC_TARGET(X509_STORE_load_locations_ex);
+    TC_SERVE(tc_h_store_load_locations(o, store, file, dir, libctx, propq),
+             real(store, file, dir, libctx, propq));
+}
+
+TC_EXPORT int X509_STORE_load_locations(X509_STORE *store, const char *file, const char *dir)
+{
+    TC_TARGET(X509_STORE_load_locations);
+    TC_SERVE(tc_h_store_load_locations(o, store, file, dir, NULL, NULL), real(store, file, dir));
+}
+
+/* curl (CURLOPT_CAINFO) with OpenSSL 3. */
+TC_EXPORT int X509_STORE_load_file_ex(X509_STORE *store, const char *file, OSSL_LIB_CTX *libctx,
+                                      const char *propq)
+{
+    TC_TARGET(X509_STORE_load_file_ex);
+    TC_SERVE(tc_h_store_load_file(o, store, file, libctx, propq), real(store, file, libctx, propq));
+}
+
+TC_EXPORT int X509_STORE_load_file(X509_STORE *store, const char *file)
+{
+    TC_TARGET(X509_STORE_load_file);
+    TC_SERVE(tc_h_store_load_file(o, store, file, NULL, NULL), real(store, file));
+}
+
+/* The X509_LOOKUP_load_file macros: Ruby Store#add_file, nginx CRLs. */
+TC_EXPORT int X509_LOOKUP_ctrl_ex(X509_LOOKUP *lu, int cmd, const char *argc, long argl,
+                                  char **ret, OSSL_LIB_CTX *libctx, const char *propq)
+{
+    TC_TARGET(X509_LOOKUP_ctrl_ex);
+    TC_SERVE(tc_h_lookup_ctrl(o, lu, cmd, argc, argl, libctx, propq),
+             real(lu, cmd, argc, argl, ret, libctx, propq));
+}
+
+TC_EXPORT int X509_LOOKUP_ctrl(X509_LOOKUP *lu, int cmd, const char *argc, long argl, char **ret)
+{
+    TC_TARGET(X509_LOOKUP_ctrl);
+    TC_SERVE(tc_h_lookup_ctrl(o, lu, cmd, argc, argl, NULL, NULL), real(lu, cmd, argc, argl, ret));
+}
+
+/* The point every PEM bundle load reaches. */
+TC_EXPORT int X509_load_cert_crl_file_ex(X509_LOOKUP *lu, const char *file, int type,
+                                         OSSL_LIB_CTX *libctx, const char *propq)
+{
+    TC_TARGET(X509_load_cert_crl_file_ex);
+    TC_SERVE(tc_h_load_cert_crl_file(o, lu, file, type, libctx, propq),
+             real(lu, file, type, libctx, propq));
+}
+
+TC_EXPORT int X509_load_cert_crl_file(X509_LOOKUP *lu, const char *file, int type)
+{
+    TC_TARGET(X509_load_cert_crl_file);
+    TC_SERVE(tc_h_load_cert_crl_file(o, lu, file, type, NULL, NULL), real(lu, file, type));
+}
+
+/* Single-certificate files, read lazily by hash-dir lookups during handshakes. */
+TC_EXPORT int X509_load_cert_file_ex(X509_LOOKUP *lu, const char *file, int type,
+                                     OSSL_LIB_CTX *libctx, const char *propq)
+{
+    TC_TARGET(X509_load_cert_file_ex);
+    TC_SERVE(tc_h_load_cert_file(o, lu, file, type, libctx, propq),
+             real(lu, file, type, libctx, propq));
+}
+
+TC_EXPORT int X509_load_cert_file(X509_LOOKUP *lu, const char *file, int type)
+{
+    TC_TARGET(X509_load_cert_file);
+    TC_SERVE(tc_h_load_cert_file(o, lu, file, type, NULL, NULL), real(lu, file, type));
+}
+
+/*
+ * While the shim parses a bundle into its scratch store, these record the
+ * order in which OpenSSL's loader adds objects (bundle_fill.c).  Any other
+ * call forwards untouched.
+ */
+TC_EXPORT int X509_STORE_add_cert(X509_STORE *store, X509 *x)
+{
+    TC_TARGET(X509_STORE_add_cert);
+    int rc;
+
+    if (!real)
+        return 0;
+    rc = real(store, x);
+    if (rc == 1)
+        tc_capture_added(o, store, x, 0);
+    return rc;
+}
+
+TC_EXPORT int X509_STORE_add_crl(X509_STORE *store, X509_CRL *x)
+{
+    TC_TARGET(X509_STORE_add_crl);
+    int rc;
+
+    if (!real)
+        return 0;
+    rc = real(store, x);
+    if (rc == 1)
+        tc_capture_added(o, store, x, 1);
+    return rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * One OpenSSL copy, as the shim sees it: the real functions of that copy and
+ * the shim state that belongs to it (ex_data indices, bundle cache).
+ *
+ * A process can hold several copies (a system libssl plus a vendored one in a
+ * Python wheel).  Objects must never cross copies, so every function the shim
+ * calls is taken from the table of the copy that owns the objects.
+ */
+#ifndef TC_OSSL_H
+#define TC_OSSL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+enum tc_fn_id {
+#define TC_HOOK(n) TC_ID_##n,
+#define TC_CALL(n) TC_ID_##n,
+#include "ossl_api.def"
+#undef TC_HOOK
+#undef TC_CALL
+    TC_FN_COUNT
+};
+
+/* How the real functions of a copy were found. */
+enum tc_resolution {
+    TC_RES_NEXT,   /* dlsym(RTLD_NEXT): the copy in the global scope */
+    TC_RES_CALLER, /* through the calling object (RTLD_LOCAL modules) */
+};
+
+struct tc_cache;
+
+struct tc_ossl {
+    uintptr_t key;               /* load address of the owning libcrypto */
+    enum tc_resolution resolution;
+    int active;                  /* 3.x and every TC_CALL function found */
+    int inactive_reason;         /* enum tc_passthrough when !active */
+    unsigned long version_num;
+    char version_text[64];       /* copied: the exit dump must not call OpenSSL */
+    int ctx_ex_index;            /* SSL_CTX ex_data: struct tc_ctx_rec */
+    int store_ex_index;          /* X509_STORE ex_data: bundles replayed */
+    int lookup_method_offset;    /* compat.c; -1 when the layout is unknown */
+    int ready;                   /* copy_state.c: indices and cache created */
+    pthread_mutex_t init_lock;
+    struct tc_cache *cache;
+#define TC_HOOK(n) __typeof__(n) *n;
+#define TC_CALL(n) __typeof__(n) *n;
+#include "ossl_api.def"
+#undef TC_HOOK
+#undef TC_CALL
+};
+
+/*
+ * The copy that a call to hook `id` from `caller` (a return address) must
+ * reach.  Never NULL once any OpenSSL with that symbol is loaded; the
+ * returned table's entry for the hook is the function to forward to.
+ */
+struct tc_ossl *tc_ossl_for(enum tc_fn_id id, const void *caller);
+
+/* True once any hook has run and found an OpenSSL copy. */
+int tc_ossl_seen(void);
+
+/* Calls `fn` on every copy seen so far (stats). */
+void tc_ossl_foreach(void (*fn)(struct tc_ossl *o, void *arg), void *arg);
+
+/* fork(): the registry lock is held across it (fork.c). */
+void tc_resolve_atfork_prepare(void);
+void tc_resolve_atfork_parent(void);
+void tc_resolve_atfork_child(void);
+
+/* The symbol name of a table entry (for diagnostics). */
+const char *tc_fn_name(enum tc_fn_id id);
+
+#endif

@@ -1,0 +1,192 @@
+/* The stats dump: collection, destination, atomic write. */
+#include "stats_dump.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle_cache.h"
+#include "config.h"
+#include "ossl.h"
+
+struct collect {
+    struct tc_stats_view *v;
+    size_t cap;
+    const struct tc_ossl *first;
+    int res_next, res_caller;
+};
+
+static void collect_entry(const struct tc_entry *e, void *arg)
+{
+    struct collect *c = arg;
+    struct tc_stats_bundle *s;
+
+    if (c->v->nbundles == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        struct tc_stats_bundle *b = realloc(c->v->bundles, cap * sizeof(*b));
+        if (!b)
+            return;
+        c->v->bundles = b;
+        c->cap = cap;
+    }
+    s = &c->v->bundles[c->v->nbundles];
+    memset(s, 0, sizeof(*s));
+    if (!(s->path = strdup(e->path)))
+        return;
+    memcpy(s->sha256, e->sha_hex, sizeof(s->sha256));
+    s->certs = e->certs;
+    s->crls = e->crls;
+    s->loads_performed = __atomic_load_n(&e->loads_performed, __ATOMIC_RELAXED);
+    s->loads_avoided = __atomic_load_n(&e->loads_avoided, __ATOMIC_RELAXED);
+    s->invalidations = __atomic_load_n(&e->invalidations, __ATOMIC_RELAXED);
+    c->v->nbundles++;
+}
+
+static void collect_copy(struct tc_ossl *o, void *arg)
+{
+    struct collect *c = arg;
+
+    if (!c->first || (!c->first->active && o->active))
+        c->first = o;
+    if (o->resolution == TC_RES_NEXT)
+        c->res_next = 1;
+    else
+        c->res_caller = 1;
+    if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) > 0)
+        tc_cache_foreach_entry(o->cache, collect_entry, c);
+}
+
+void tc_stats_collect(struct tc_stats_view *v)
+{
+    struct collect c = {.v = v};
+
+    memset(v, 0, sizeof(*v));
+    tc_counters_snapshot(&v->counters);
+    tc_ossl_foreach(collect_copy, &c);
+    v->version = TC_VERSION;
+    v->openssl_version = c.first ? (c.first->version_text[0] ? c.first->version_text : "unknown")
+                                 : "not loaded";
+    v->mode = tc_mode_name(tc_config()->mode);
+    v->resolution = c.res_next && c.res_caller ? "rtld_next+caller"
+                    : c.res_next               ? "rtld_next"
+                    : c.res_caller             ? "caller"
+                                               : "none";
+}
+
+void tc_stats_view_free(struct tc_stats_view *v)
+{
+    size_t i;
+
+    for (i = 0; i < v->nbundles; i++)
+        free(v->bundles[i].path);
+    free(v->bundles);
+    memset(v, 0, sizeof(*v));
+}
+
+int tc_stats_expand_path(const char *template, long pid, char *out, size_t len)
+{
+    size_t n = 0;
+    const char *p;
+    int w;
+
+    for (p = template; *p; p++) {
+        if (p[0] == '%' && (p[1] == 'p' || p[1] == '%')) {
+            w = p[1] == 'p' ? snprintf(out + n, len - n, "%ld", pid) : snprintf(out + n, len - n, "%%");
+            p++;
+        } else {
+            w = snprintf(out + n, len - n, "%c", *p);
+        }
+        if (w < 0 || (size_t)w >= len - n)
+            return 0;
+        n += (size_t)w;
+    }
+    return 1;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t w = write(fd, data, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return 0;
+        data += w;
+        len -= (size_t)w;
+    }
+    return 1;
+}
+
+int tc_write_atomic(const char *path, const char *data, size_t len)
+{
+    static unsigned counter;
+    char tmp[PATH_MAX];
+    int fd, ok, saved;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%u", path, (long)getpid(),
+                 __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED)) >= (int)sizeof(tmp)) {
+        errno = ENAMETOOLONG;
+        return 0;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return 0;
+    ok = write_all(fd, data, len);
+    saved = errno;
+    ok = close(fd) == 0 && ok;
+    /* rename() replaces a symlink at `path` itself; it never writes through it. */
+    if (ok && rename(tmp, path) == 0)
+        return 1;
+    saved = errno ? errno : saved;
+    unlink(tmp);
+    errno = saved;
+    return 0;
+}
+
+static void warn(const char *what, const char *path)
+{
+    char line[PATH_MAX + 128];
+    int n = snprintf(line, sizeof(line), "trustcache: cannot write stats to %s: %s\n", path, what);
+
+    if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0)
+        return;
+}
+
+int tc_stats_dump(void)
+{
+    const struct tc_config *cfg = tc_config();
+    enum tc_stats_format fmt = cfg->stats_format;
+    struct tc_stats_view v;
+    struct tc_buf out = {0};
+    char path[PATH_MAX];
+    int ok = 0;
+
+    if (cfg->secure || cfg->stats_dest == TC_STATS_NONE)
+        return 1;
+    if (!tc_ossl_seen())
+        return 1; /* never touched OpenSSL (a shell, a wrapper): nothing to say */
+    if (fmt == TC_FMT_AUTO)
+        fmt = cfg->stats_dest == TC_STATS_STDERR ? TC_FMT_TEXT : TC_FMT_JSON;
+    tc_stats_collect(&v);
+    if (fmt == TC_FMT_JSON)
+        tc_render_json(&v, &out);
+    else
+        tc_render_text(&v, &out);
+    tc_stats_view_free(&v);
+    if (out.failed || !out.data) {
+        tc_buf_free(&out);
+        return 0;
+    }
+    if (cfg->stats_dest == TC_STATS_STDERR) {
+        ok = write_all(STDERR_FILENO, out.data, out.len);
+    } else if (!tc_stats_expand_path(cfg->stats_path, (long)getpid(), path, sizeof(path))) {
+        warn("path too long", cfg->stats_path);
+    } else if (!(ok = tc_write_atomic(path, out.data, out.len))) {
+        warn(strerror(errno), path);
+    }
+    tc_buf_free(&out);
+    return ok;
+}

@@ -1,0 +1,23 @@
+/* Collecting the stats and writing them where TRUSTCACHE_STATS says. */
+#ifndef TC_STATS_DUMP_H
+#define TC_STATS_DUMP_H
+
+#include "stats_render.h"
+
+#define TC_VERSION "0.1.0"
+
+/* Fills `v` from the counters and every copy's cache (no OpenSSL calls). */
+void tc_stats_collect(struct tc_stats_view *v);
+void tc_stats_view_free(struct tc_stats_view *v);
+
+/* Renders and writes the dump configured by the environment; 0 on failure. */
+int tc_stats_dump(void);
+
+/* `template` with %p replaced by `pid` and %% by %; 0 if it does not fit. */
+int tc_stats_expand_path(const char *template, long pid, char *out, size_t len);
+
+/* Writes `data` to `path` atomically (temp file + rename, never following a
+ * symlink at the final name); 0 on failure with errno set. */
+int tc_write_atomic(const char *path, const char *data, size_t len);
+
+#endif

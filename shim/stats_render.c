@@ -1,0 +1,179 @@
+/* Text and JSON renderings of a stats snapshot. */
+#include "stats_render.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tc_buf_printf(struct tc_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (b->failed)
+        return;
+    for (;;) {
+        size_t room = b->cap - b->len;
+        va_start(ap, fmt);
+        n = vsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = 1;
+            return;
+        }
+        if ((size_t)n < room) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->len + (size_t)n + 1)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (!d) {
+            b->failed = 1;
+            return;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+}
+
+void tc_buf_json_string(struct tc_buf *b, const char *s)
+{
+    tc_buf_printf(b, "\"");
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            tc_buf_printf(b, "\\%c", ch);
+        else if (ch < 0x20)
+            tc_buf_printf(b, "\\u%04x", ch);
+        else
+            tc_buf_printf(b, "%c", ch);
+    }
+    tc_buf_printf(b, "\"");
+}
+
+void tc_buf_free(struct tc_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof(*b));
+}
+
+static uint64_t contexts_live(const struct tc_counters *c)
+{
+    return c->contexts_created > c->contexts_freed ? c->contexts_created - c->contexts_freed : 0;
+}
+
+static void json_counter(struct tc_buf *b, const char *name, uint64_t v)
+{
+    tc_buf_printf(b, "  \"%s\": %" PRIu64 ",\n", name, v);
+}
+
+static void json_reasons(struct tc_buf *b, const struct tc_counters *c)
+{
+    int r, first = 1;
+
+    tc_buf_printf(b, "  \"passthrough_reasons\": {");
+    for (r = 1; r < TC_PT_COUNT; r++) {
+        if (!c->passthrough[r])
+            continue;
+        tc_buf_printf(b, "%s\"%s\": %" PRIu64, first ? "" : ", ",
+                      tc_passthrough_name((enum tc_passthrough)r), c->passthrough[r]);
+        first = 0;
+    }
+    tc_buf_printf(b, "},\n");
+}
+
+static void json_bundles(struct tc_buf *b, const struct tc_stats_view *v)
+{
+    size_t i;
+
+    tc_buf_printf(b, "  \"bundles\": [");
+    for (i = 0; i < v->nbundles; i++) {
+        const struct tc_stats_bundle *s = &v->bundles[i];
+        tc_buf_printf(b, "%s\n    {\"path\": ", i ? "," : "");
+        tc_buf_json_string(b, s->path);
+        tc_buf_printf(b,
+                      ", \"sha256\": \"%s\", \"certs\": %d, \"crls\": %d, \"loads_performed\": %" PRIu64
+                      ", \"loads_avoided\": %" PRIu64 ", \"invalidations\": %" PRIu64 "}",
+                      s->sha256, s->certs, s->crls, s->loads_performed, s->loads_avoided,
+                      s->invalidations);
+    }
+    tc_buf_printf(b, "%s],\n", v->nbundles ? "\n  " : "");
+}
+
+static void json_shim(struct tc_buf *b, const struct tc_stats_view *v)
+{
+    tc_buf_printf(b, "  \"shim\": {\"version\": ");
+    tc_buf_json_string(b, v->version);
+    tc_buf_printf(b, ", \"openssl_version\": ");
+    tc_buf_json_string(b, v->openssl_version);
+    tc_buf_printf(b, ", \"mode\": ");
+    tc_buf_json_string(b, v->mode);
+    tc_buf_printf(b, ", \"resolution\": ");
+    tc_buf_json_string(b, v->resolution);
+    tc_buf_printf(b, "}\n");
+}
+
+void tc_render_json(const struct tc_stats_view *v, struct tc_buf *b)
+{
+    const struct tc_counters *c = &v->counters;
+
+    tc_buf_printf(b, "{\n");
+    json_counter(b, "ca_loads_requested", c->ca_loads_requested);
+    json_counter(b, "ca_loads_performed", c->ca_loads_performed);
+    json_counter(b, "ca_loads_avoided", c->ca_loads_avoided);
+    json_counter(b, "ca_loads_passthrough", c->ca_loads_passthrough);
+    json_reasons(b, c);
+    json_counter(b, "contexts_created", c->contexts_created);
+    json_counter(b, "contexts_freed", c->contexts_freed);
+    json_counter(b, "contexts_live", contexts_live(c));
+    json_counter(b, "bytes_avoided_estimate", c->bytes_avoided_estimate);
+    json_counter(b, "parse_ns_avoided_estimate", c->parse_ns_avoided_estimate);
+    json_counter(b, "cache_invalidations", c->cache_invalidations);
+    json_bundles(b, v);
+    json_shim(b, v);
+    tc_buf_printf(b, "}\n");
+}
+
+static void text_row(struct tc_buf *b, const char *label, uint64_t v)
+{
+    tc_buf_printf(b, "  %-28s %12" PRIu64 "\n", label, v);
+}
+
+void tc_render_text(const struct tc_stats_view *v, struct tc_buf *b)
+{
+    const struct tc_counters *c = &v->counters;
+    size_t i;
+    int r;
+
+    tc_buf_printf(b, "trustcache %s (OpenSSL: %s, mode: %s, resolution: %s)\n", v->version,
+                  v->openssl_version, v->mode, v->resolution);
+    text_row(b, "CA loads requested", c->ca_loads_requested);
+    text_row(b, "  parsed (cache filled)", c->ca_loads_performed);
+    text_row(b, "  served from cache", c->ca_loads_avoided);
+    text_row(b, "  passed through", c->ca_loads_passthrough);
+    for (r = 1; r < TC_PT_COUNT; r++)
+        if (c->passthrough[r])
+            tc_buf_printf(b, "    %-26s %12" PRIu64 "\n", tc_passthrough_name((enum tc_passthrough)r),
+                          c->passthrough[r]);
+    text_row(b, "contexts created", c->contexts_created);
+    text_row(b, "contexts freed", c->contexts_freed);
+    text_row(b, "contexts live", contexts_live(c));
+    text_row(b, "cache invalidations", c->cache_invalidations);
+    tc_buf_printf(b, "  %-28s %9.1f KiB\n", "heap avoided (estimate)",
+                  (double)c->bytes_avoided_estimate / 1024.0);
+    tc_buf_printf(b, "  %-28s %9.1f ms\n", "parse time avoided (est.)",
+                  (double)c->parse_ns_avoided_estimate / 1e6);
+    if (v->nbundles)
+        tc_buf_printf(b, "  %-8s %-8s %-6s %-5s %-6s %-5s  %s\n", "sha256", "parsed", "served",
+                      "certs", "crls", "inval", "path");
+    for (i = 0; i < v->nbundles; i++) {
+        const struct tc_stats_bundle *s = &v->bundles[i];
+        tc_buf_printf(b, "  %.8s %-8" PRIu64 " %-6" PRIu64 " %-5d %-6d %-5" PRIu64 "  %s\n",
+                      s->sha256[0] ? s->sha256 : "-", s->loads_performed, s->loads_avoided,
+                      s->certs, s->crls, s->invalidations, s->path);
+    }
+}
