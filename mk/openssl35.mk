@@ -51,20 +51,29 @@ clean-debian13:
 check-debian13: debian13
 	@$(D13_ENV) --check $(D13_DIR)
 
-check-openssl35: d13-build-inside-tree check-debian13 $(BUILD)/libtrustcache.so
+# Every step's output is shown and also kept in D13_LOG, so the last line can
+# total the "N passed, M failed" lines of all the steps.
+D13_LOG = $(BUILD)/openssl35.log
+d13_step = { $(1) 2>&1; echo $$? >$(D13_LOG).rc; } | tee -a $(D13_LOG); \
+	   test "$$(cat $(D13_LOG).rc)" = 0
+
+check-openssl35: d13-build-inside-tree debian13 $(BUILD)/libtrustcache.so
+	@rm -f $(D13_LOG) $(D13_HOSTBUILT_BUILD)/libtrustcache.so
+	@$(call d13_step,$(D13_ENV) --check $(D13_DIR))
 	@echo "==== OpenSSL 3.5: shim built against OpenSSL 3.5 ($(D13_NATIVE_BUILD))"
-	@$(D13_ENV) $(D13_DIR) -- $(D13_MAKE) BUILD=$(D13_NATIVE_BUILD) check-core
+	@$(call d13_step,$(D13_ENV) $(D13_DIR) -- $(D13_MAKE) BUILD=$(D13_NATIVE_BUILD) check-core)
 	@echo "==== OpenSSL 3.5: shim built on the host ($(BUILD)/libtrustcache.so, $(D13_HOSTBUILT_BUILD))"
 	@install -D -m 0644 $(BUILD)/libtrustcache.so $(D13_DIR)$(D13_PREBUILT)
-	@rm -f $(D13_HOSTBUILT_BUILD)/libtrustcache.so
-	@$(D13_ENV) $(D13_DIR) -- $(D13_MAKE) BUILD=$(D13_HOSTBUILT_BUILD) \
-	  SHIM_PREBUILT=$(D13_PREBUILT) check-core
+	@$(call d13_step,$(D13_ENV) $(D13_DIR) -- $(D13_MAKE) BUILD=$(D13_HOSTBUILT_BUILD) \
+	  SHIM_PREBUILT=$(D13_PREBUILT) check-core)
 # The second run must have used the host's shim, not rebuilt one there.
 	@if cmp -s $(BUILD)/libtrustcache.so $(D13_HOSTBUILT_BUILD)/libtrustcache.so; then \
-	  echo "PASS hostbuilt run used the host's shim"; echo "1 passed, 0 failed"; \
+	  printf '%s\n' "PASS hostbuilt run used the host's shim" "1 passed, 0 failed"; \
 	else \
-	  echo "FAIL hostbuilt run did not use the host's shim (SHIM_PREBUILT ignored?)"; \
-	  echo "0 passed, 1 failed"; exit 1; fi
+	  printf '%s\n' "FAIL hostbuilt run did not use the host's shim (SHIM_PREBUILT ignored?)" \
+	    "0 passed, 1 failed"; fi | tee -a $(D13_LOG)
+	@awk '/^[0-9]+ passed, [0-9]+ failed/ { p += $$1; f += $$3 } \
+	  END { printf "openssl35: %d passed, %d failed\n", p, f; exit f > 0 }' $(D13_LOG)
 
 bench-openssl35: d13-build-inside-tree debian13
 	@$(D13_ENV) $(D13_DIR) -- $(D13_MAKE) BUILD=$(D13_NATIVE_BUILD) bench
