@@ -18,6 +18,7 @@
 #include "core.h"
 
 struct store_record {
+    struct tc_template *tmpl; /* set once, before the store is shared */
     int n, cap;
     uint64_t serials[];
 };
@@ -44,6 +45,7 @@ static struct store_record *grown(const struct store_record *r)
 
     if (!g)
         return NULL;
+    g->tmpl = r ? r->tmpl : NULL;
     g->n = r ? r->n : 0;
     g->cap = cap;
     for (i = 0; i < g->n; i++)
@@ -72,6 +74,37 @@ static void store_remember(struct tc_ossl *o, X509_STORE *store, uint64_t serial
         r->serials[r->n++] = serial;
     o->X509_STORE_unlock(store);
     o->ERR_pop_to_mark();
+}
+
+struct tc_template *tc_store_template(struct tc_ossl *o, X509_STORE *store)
+{
+    struct store_record *r;
+
+    if (!store || o->store_ex_index < 0)
+        return NULL;
+    r = o->X509_STORE_get_ex_data(store, o->store_ex_index);
+    return r ? r->tmpl : NULL;
+}
+
+int tc_store_mark_template(struct tc_ossl *o, X509_STORE *store, struct tc_template *t)
+{
+    struct store_record *r;
+    int ok = 0;
+
+    o->ERR_set_mark();
+    o->X509_STORE_lock(store);
+    r = o->X509_STORE_get_ex_data(store, o->store_ex_index);
+    if (!r && (r = grown(NULL)) && !o->X509_STORE_set_ex_data(store, o->store_ex_index, r)) {
+        free(r);
+        r = NULL;
+    }
+    if (r) {
+        r->tmpl = t;
+        ok = 1;
+    }
+    o->X509_STORE_unlock(store);
+    o->ERR_pop_to_mark();
+    return ok;
 }
 
 int tc_bundle_replay(struct tc_ossl *o, X509_STORE *store, struct tc_bundle *b)

@@ -40,3 +40,8 @@ int tc_compat_is_file_lookup(struct tc_ossl *o, X509_LOOKUP *lu)
         return -1;
     return *(void **)((char *)lu + off) == (void *)o->X509_LOOKUP_file();
 }
+
+const char *tc_compat_default_store_uri(const struct tc_ossl *o, const char *default_dir)
+{
+    return o->version_num < 0x30400000UL ? default_dir : NULL;
+}

@@ -16,4 +16,11 @@
  */
 int tc_compat_is_file_lookup(struct tc_ossl *o, X509_LOOKUP *lu);
 
+/*
+ * The URI X509_STORE_set_default_paths gives its store lookup, resolved now.
+ * Before 3.4 a NULL URI meant the default certificate directory (read from
+ * SSL_CERT_DIR at call time); from 3.4 on it adds nothing.
+ */
+const char *tc_compat_default_store_uri(const struct tc_ossl *o, const char *default_dir);
+
 #endif

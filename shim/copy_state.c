@@ -7,6 +7,7 @@
 #include "config.h"
 #include "core.h"
 #include "guard.h"
+#include "template.h"
 
 __thread int tc_guard_depth __attribute__((tls_model("initial-exec")));
 
@@ -33,7 +34,8 @@ static int create_state(struct tc_ossl *o)
                                                  tc_ctx_rec_free_cb);
     o->ERR_pop_to_mark();
     o->cache = tc_cache_new(cfg->max_bundles, max_entries(cfg), tc_bundle_release_objects, o);
-    ok = o->cache && o->store_ex_index >= 0 && o->ctx_ex_index >= 0;
+    o->templates = tc_templates_new(cfg->max_bundles);
+    ok = o->cache && o->templates && o->store_ex_index >= 0 && o->ctx_ex_index >= 0;
     if (ok)
         tc_fork_handlers_once();
     return ok;

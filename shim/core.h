@@ -34,9 +34,13 @@ int tc_copy_ready(struct tc_ossl *o);
 int tc_bypass(void);
 
 /* ---- ctx_track.c: contexts created through the hooks ------------------- */
+struct tc_template;
 struct tc_ctx_rec {
     OSSL_LIB_CTX *libctx;
     char *propq;
+    int state;                 /* enum tc_ctx_state (template.h) */
+    struct tc_template *tmpl;  /* recipe so far; kept until the context dies */
+    struct tc_ossl *o;
 };
 void tc_ctx_track(struct tc_ossl *o, SSL_CTX *ctx, OSSL_LIB_CTX *libctx, const char *propq);
 struct tc_ctx_rec *tc_ctx_get(struct tc_ossl *o, const SSL_CTX *ctx);
@@ -54,6 +58,9 @@ void tc_capture_added(struct tc_ossl *o, X509_STORE *store, void *obj, int is_cr
 
 /* ---- bundle_replay.c: adding a bundle to a caller's store --------------- */
 int tc_bundle_replay(struct tc_ossl *o, X509_STORE *store, struct tc_bundle *b);
+/* The template a store is, if any (a marker in the store's ex_data). */
+struct tc_template *tc_store_template(struct tc_ossl *o, X509_STORE *store);
+int tc_store_mark_template(struct tc_ossl *o, X509_STORE *store, struct tc_template *t);
 void tc_store_record_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
                              void *argp);
 
@@ -88,6 +95,10 @@ int tc_h_ctx_load_verify_locations(struct tc_ossl *o, SSL_CTX *ctx, const char *
                                    const char *dir);
 int tc_h_ctx_load_verify_file(struct tc_ossl *o, SSL_CTX *ctx, const char *file);
 int tc_h_ctx_default_verify_file(struct tc_ossl *o, SSL_CTX *ctx);
+int tc_h_ctx_load_verify_dir(struct tc_ossl *o, SSL_CTX *ctx, const char *dir);
+int tc_h_ctx_unserved(struct tc_ossl *o, SSL_CTX *ctx);
+void tc_h_ctx_handout(struct tc_ossl *o, SSL_CTX *ctx);
+void tc_h_ctx_replaced(struct tc_ossl *o, SSL_CTX *ctx);
 
 /* ---- fork.c ------------------------------------------------------------- */
 void tc_fork_handlers_once(void);

@@ -15,6 +15,7 @@
 
 #include "core.h"
 #include "stats.h"
+#include "template.h"
 
 void tc_ctx_track(struct tc_ossl *o, SSL_CTX *ctx, OSSL_LIB_CTX *libctx, const char *propq)
 {
@@ -26,6 +27,8 @@ void tc_ctx_track(struct tc_ossl *o, SSL_CTX *ctx, OSSL_LIB_CTX *libctx, const c
     if (!rec)
         return;
     rec->libctx = libctx;
+    rec->o = o;
+    rec->state = TC_CTX_PRISTINE;
     if (propq && !(rec->propq = strdup(propq))) {
         free(rec);
         return;
@@ -57,6 +60,7 @@ void tc_ctx_rec_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, lo
     (void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
     if (!rec)
         return; /* a context created before the shim saw it */
+    tc_template_release(rec->o, rec->tmpl);
     free(rec->propq);
     free(rec);
     TC_COUNT(contexts_freed, 1);

@@ -9,20 +9,25 @@
 #include "bundle_cache.h"
 #include "core.h"
 #include "stats.h"
+#include "template.h"
 
 static void lock_copy(struct tc_ossl *o, void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&o->init_lock);
-    if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) > 0)
+    if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) > 0) {
+        tc_templates_lock_for_fork(o);
         tc_cache_lock_for_fork(o->cache);
+    }
 }
 
 static void unlock_copy(struct tc_ossl *o, void *arg)
 {
     (void)arg;
-    if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) > 0)
+    if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) > 0) {
         tc_cache_unlock_after_fork(o->cache);
+        tc_templates_unlock_after_fork(o);
+    }
     pthread_mutex_unlock(&o->init_lock);
 }
 

@@ -9,6 +9,7 @@
 
 #include "core.h"
 #include "guard.h"
+#include "template.h"
 
 #define TC_EXPORT __attribute__((visibility("default")))
 
@@ -31,6 +32,18 @@
             rc_ = forward;                                                                \
         tc_guard_leave();                                                                 \
         return rc_;                                                                       \
+    } while (0)
+
+/*
+ * A store mutator called on a shared template from outside OpenSSL (a verify
+ * callback's store pointer): counted and the template retired (template.c).
+ * The call itself then proceeds unchanged.
+ */
+#define TC_CHECK_MUTATION(store, name)                                                    \
+    do {                                                                                  \
+        if (o && !tc_bypass())                                                            \
+            tc_template_check_mutation(o, (X509_STORE *)(store),                          \
+                                       __builtin_return_address(0), name);                \
     } while (0)
 
 #endif

@@ -65,3 +65,75 @@ TC_EXPORT int SSL_CTX_set_default_verify_file(SSL_CTX *ctx)
     TC_TARGET(SSL_CTX_set_default_verify_file);
     TC_SERVE(tc_h_ctx_default_verify_file(o, ctx), real(ctx));
 }
+
+/* Hash-dir lookup for a directory; shared when the context is. */
+TC_EXPORT int SSL_CTX_load_verify_dir(SSL_CTX *ctx, const char *dir)
+{
+    TC_TARGET(SSL_CTX_load_verify_dir);
+    TC_SERVE(tc_h_ctx_load_verify_dir(o, ctx, dir), real(ctx, dir));
+}
+
+/* Not served: these only make sure a shared store is never modified. */
+TC_EXPORT int SSL_CTX_set_default_verify_dir(SSL_CTX *ctx)
+{
+    TC_TARGET(SSL_CTX_set_default_verify_dir);
+    TC_SERVE(tc_h_ctx_unserved(o, ctx), real(ctx));
+}
+
+TC_EXPORT int SSL_CTX_load_verify_store(SSL_CTX *ctx, const char *uri)
+{
+    TC_TARGET(SSL_CTX_load_verify_store);
+    TC_SERVE(tc_h_ctx_unserved(o, ctx), real(ctx, uri));
+}
+
+TC_EXPORT int SSL_CTX_set_default_verify_store(SSL_CTX *ctx)
+{
+    TC_TARGET(SSL_CTX_set_default_verify_store);
+    TC_SERVE(tc_h_ctx_unserved(o, ctx), real(ctx));
+}
+
+/*
+ * Copy-on-write: whoever asks for a context's store may keep and modify it,
+ * so a context on a shared template gets its private copy first.  Calls from
+ * inside OpenSSL only read it and keep the shared one.
+ */
+TC_EXPORT X509_STORE *SSL_CTX_get_cert_store(const SSL_CTX *ctx)
+{
+    TC_TARGET(SSL_CTX_get_cert_store);
+
+    if (!real)
+        return NULL;
+    if (!tc_bypass() && !tc_ossl_is_internal(o, __builtin_return_address(0))) {
+        tc_guard_enter();
+        tc_h_ctx_handout(o, (SSL_CTX *)ctx);
+        tc_guard_leave();
+    }
+    return real(ctx);
+}
+
+/* The application installs its own store: that context stops sharing. */
+TC_EXPORT void SSL_CTX_set_cert_store(SSL_CTX *ctx, X509_STORE *store)
+{
+    TC_TARGET(SSL_CTX_set_cert_store);
+
+    if (!real)
+        return;
+    if (!tc_bypass())
+        tc_h_ctx_replaced(o, ctx);
+    tc_guard_enter();
+    real(ctx, store);
+    tc_guard_leave();
+}
+
+TC_EXPORT void SSL_CTX_set1_cert_store(SSL_CTX *ctx, X509_STORE *store)
+{
+    TC_TARGET(SSL_CTX_set1_cert_store);
+
+    if (!real)
+        return;
+    if (!tc_bypass())
+        tc_h_ctx_replaced(o, ctx);
+    tc_guard_enter();
+    real(ctx, store);
+    tc_guard_leave();
+}

@@ -10,12 +10,14 @@ TC_EXPORT int X509_STORE_set_default_paths_ex(X509_STORE *store, OSSL_LIB_CTX *l
                                               const char *propq)
 {
     TC_TARGET(X509_STORE_set_default_paths_ex);
+    TC_CHECK_MUTATION(store, "X509_STORE_set_default_paths_ex");
     TC_SERVE(tc_h_store_default_paths(o, store, libctx, propq), real(store, libctx, propq));
 }
 
 TC_EXPORT int X509_STORE_set_default_paths(X509_STORE *store)
 {
     TC_TARGET(X509_STORE_set_default_paths);
+    TC_CHECK_MUTATION(store, "X509_STORE_set_default_paths");
     TC_SERVE(tc_h_store_default_paths(o, store, NULL, NULL), real(store));
 }
 
@@ -24,6 +26,7 @@ TC_EXPORT int X509_STORE_load_locations_ex(X509_STORE *store, const char *file, 
                                            OSSL_LIB_CTX *libctx, const char *propq)
 {
     TC_TARGET(X509_STORE_load_locations_ex);
+    TC_CHECK_MUTATION(store, "X509_STORE_load_locations_ex");
     TC_SERVE(tc_h_store_load_locations(o, store, file, dir, libctx, propq),
              real(store, file, dir, libctx, propq));
 }
@@ -31,6 +34,7 @@ TC_EXPORT int X509_STORE_load_locations_ex(X509_STORE *store, const char *file, 
 TC_EXPORT int X509_STORE_load_locations(X509_STORE *store, const char *file, const char *dir)
 {
     TC_TARGET(X509_STORE_load_locations);
+    TC_CHECK_MUTATION(store, "X509_STORE_load_locations");
     TC_SERVE(tc_h_store_load_locations(o, store, file, dir, NULL, NULL), real(store, file, dir));
 }
 
@@ -39,12 +43,14 @@ TC_EXPORT int X509_STORE_load_file_ex(X509_STORE *store, const char *file, OSSL_
                                       const char *propq)
 {
     TC_TARGET(X509_STORE_load_file_ex);
+    TC_CHECK_MUTATION(store, "X509_STORE_load_file_ex");
     TC_SERVE(tc_h_store_load_file(o, store, file, libctx, propq), real(store, file, libctx, propq));
 }
 
 TC_EXPORT int X509_STORE_load_file(X509_STORE *store, const char *file)
 {
     TC_TARGET(X509_STORE_load_file);
+    TC_CHECK_MUTATION(store, "X509_STORE_load_file");
     TC_SERVE(tc_h_store_load_file(o, store, file, NULL, NULL), real(store, file));
 }
 
@@ -94,7 +100,7 @@ TC_EXPORT int X509_load_cert_file(X509_LOOKUP *lu, const char *file, int type)
 }
 
 /*
- * While the shim parses a bundle into its scratch store, these record the
+ * Also shared-template guards: while the shim parses a bundle into its scratch store, these record the
  * order in which OpenSSL's loader adds objects (bundle_fill.c).  Any other
  * call forwards untouched.
  */
@@ -105,6 +111,7 @@ TC_EXPORT int X509_STORE_add_cert(X509_STORE *store, X509 *x)
 
     if (!real)
         return 0;
+    TC_CHECK_MUTATION(store, "X509_STORE_add_cert");
     rc = real(store, x);
     if (rc == 1)
         tc_capture_added(o, store, x, 0);
@@ -118,8 +125,45 @@ TC_EXPORT int X509_STORE_add_crl(X509_STORE *store, X509_CRL *x)
 
     if (!real)
         return 0;
+    TC_CHECK_MUTATION(store, "X509_STORE_add_crl");
     rc = real(store, x);
     if (rc == 1)
         tc_capture_added(o, store, x, 1);
     return rc;
+}
+
+/* ---- the remaining store mutators: shared-template guards only -------- */
+
+#define TC_GUARDED(ret, name, params, store, args)                                        \
+    TC_EXPORT ret name params                                                             \
+    {                                                                                     \
+        TC_TARGET(name);                                                                  \
+        if (!real)                                                                        \
+            return (ret)0;                                                                \
+        TC_CHECK_MUTATION(store, #name);                                                  \
+        return real args;                                                                 \
+    }
+
+TC_GUARDED(int, X509_STORE_set_flags, (X509_STORE *st, unsigned long f), st, (st, f))
+TC_GUARDED(int, X509_STORE_set_depth, (X509_STORE *st, int d), st, (st, d))
+TC_GUARDED(int, X509_STORE_set_purpose, (X509_STORE *st, int p), st, (st, p))
+TC_GUARDED(int, X509_STORE_set_trust, (X509_STORE *st, int t), st, (st, t))
+TC_GUARDED(int, X509_STORE_set1_param, (X509_STORE *st, const X509_VERIFY_PARAM *p), st, (st, p))
+TC_GUARDED(X509_VERIFY_PARAM *, X509_STORE_get0_param, (const X509_STORE *st), st, (st))
+TC_GUARDED(X509_LOOKUP *, X509_STORE_add_lookup, (X509_STORE *st, X509_LOOKUP_METHOD *m), st,
+           (st, m))
+TC_GUARDED(int, X509_STORE_load_path, (X509_STORE *st, const char *path), st, (st, path))
+TC_GUARDED(int, X509_STORE_load_store, (X509_STORE *st, const char *uri), st, (st, uri))
+TC_GUARDED(int, X509_STORE_load_store_ex,
+           (X509_STORE *st, const char *uri, OSSL_LIB_CTX *libctx, const char *propq), st,
+           (st, uri, libctx, propq))
+
+TC_EXPORT void X509_STORE_set_verify_cb(X509_STORE *st, X509_STORE_CTX_verify_cb cb)
+{
+    TC_TARGET(X509_STORE_set_verify_cb);
+
+    if (!real)
+        return;
+    TC_CHECK_MUTATION(st, "X509_STORE_set_verify_cb");
+    real(st, cb);
 }

@@ -33,6 +33,7 @@ enum tc_resolution {
 };
 
 struct tc_cache;
+struct tc_templates;
 
 struct tc_ossl {
     uintptr_t key;               /* load address of the owning libcrypto */
@@ -44,9 +45,12 @@ struct tc_ossl {
     int ctx_ex_index;            /* SSL_CTX ex_data: struct tc_ctx_rec */
     int store_ex_index;          /* X509_STORE ex_data: bundles replayed */
     int lookup_method_offset;    /* compat.c; -1 when the layout is unknown */
+    uintptr_t crypto_lo, crypto_hi; /* address ranges of this copy's libcrypto */
+    uintptr_t ssl_lo, ssl_hi;       /* ... and libssl (0 until seen) */
     int ready;                   /* copy_state.c: indices and cache created */
     pthread_mutex_t init_lock;
     struct tc_cache *cache;
+    struct tc_templates *templates; /* template.c */
 #define TC_HOOK(n) __typeof__(n) *n;
 #define TC_CALL(n) __typeof__(n) *n;
 #include "ossl_api.def"
@@ -60,6 +64,9 @@ struct tc_ossl {
  * returned table's entry for the hook is the function to forward to.
  */
 struct tc_ossl *tc_ossl_for(enum tc_fn_id id, const void *caller);
+
+/* True if `caller` lies inside this copy's own libcrypto or libssl. */
+int tc_ossl_is_internal(const struct tc_ossl *o, const void *caller);
 
 /* True once any hook has run and found an OpenSSL copy. */
 int tc_ossl_seen(void);

@@ -135,6 +135,8 @@ static void check_activation(struct tc_ossl *o)
     o->active = 1;
 }
 
+static void object_range(const void *addr, uintptr_t *lo, uintptr_t *hi);
+
 /* A table built from one handle; NULL if the handle reaches no libcrypto. */
 static struct tc_ossl *copy_build(void *handle, enum tc_resolution res)
 {
@@ -152,6 +154,9 @@ static struct tc_ossl *copy_build(void *handle, enum tc_resolution res)
     }
     o->key = (uintptr_t)info.dli_fbase;
     o->resolution = res;
+    object_range((void *)o->OpenSSL_version_num, &o->crypto_lo, &o->crypto_hi);
+    if (o->SSL_CTX_new)
+        object_range((void *)o->SSL_CTX_new, &o->ssl_lo, &o->ssl_hi);
     o->ctx_ex_index = -1;
     o->store_ex_index = -1;
     o->lookup_method_offset = -1;
@@ -187,6 +192,10 @@ static struct tc_ossl *copy_register(struct tc_ossl *o)
                                  __ATOMIC_RELEASE);
         if (!found->active && !found->inactive_reason)
             check_activation(found);
+        if (!__atomic_load_n(&found->ssl_hi, __ATOMIC_ACQUIRE) && o->ssl_hi) {
+            found->ssl_lo = o->ssl_lo;
+            __atomic_store_n(&found->ssl_hi, o->ssl_hi, __ATOMIC_RELEASE);
+        }
     }
     pthread_mutex_unlock(&g_registry_lock);
     free(o);
@@ -240,6 +249,23 @@ static int find_object_cb(struct dl_phdr_info *info, size_t size, void *data)
         return 1;
     }
     return 0;
+}
+
+static void object_range(const void *addr, uintptr_t *lo, uintptr_t *hi)
+{
+    struct find_object f = {.addr = (uintptr_t)addr};
+
+    dl_iterate_phdr(find_object_cb, &f);
+    *lo = f.found ? f.lo : 0;
+    *hi = f.found ? f.hi : 0;
+}
+
+int tc_ossl_is_internal(const struct tc_ossl *o, const void *caller)
+{
+    uintptr_t a = (uintptr_t)caller;
+
+    return (a >= o->crypto_lo && a < o->crypto_hi) ||
+           (a >= o->ssl_lo && a < __atomic_load_n(&o->ssl_hi, __ATOMIC_ACQUIRE));
 }
 
 static struct tc_ossl *copy_via_object(const char *name, enum tc_fn_id id)

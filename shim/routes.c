@@ -2,23 +2,30 @@
  * What each hooked entry point does when the cache serves it.
  *
  * Every handler first acquires the bundle for the file it would load, before
- * any side effect.  If that fails (missing, unreadable, corrupt, empty file;
+ * any side effect.  If that fails (missing, unreadable, corrupt or empty file;
  * anything the cache does not serve) it returns TC_REAL and the hook runs the
  * real function from the top, so every failure, return value and error-queue
- * state is OpenSSL's own.  On success it performs the same sequence of calls
- * as the real function (adding lookups, loading directories, clearing errors)
- * with the bundle replay standing in for the file parse.
+ * state is OpenSSL's own.  On success it applies a step (template.h): the same
+ * sequence of calls as the real function, with the bundle replay standing in
+ * for the file parse.
  *
  * The sequences mirror OpenSSL 3.0-3.5 (crypto/x509/x509_d2.c, by_file.c,
  * x509_def.c, ssl/ssl_lib.c); the parity suite checks each one against the
  * real library.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "compat.h"
 #include "config.h"
 #include "core.h"
 #include "stats.h"
+#include "template.h"
+
+static enum tc_passthrough inactive_reason(const struct tc_ossl *o)
+{
+    return o->active ? TC_PT_INTERNAL : (enum tc_passthrough)o->inactive_reason;
+}
 
 /* A load the cache cannot take at all: counted as requested and passed through. */
 static int not_served(enum tc_passthrough why)
@@ -50,14 +57,27 @@ static int acquire(struct tc_ossl *o, const struct tc_source *src, struct tc_acq
     return 1;
 }
 
-/* Replays into `store` and accounts; 0 means the real function must run. */
-static int replay_and_finish(struct tc_ossl *o, X509_STORE *store, struct tc_acq *a)
+/* A step that loads the acquired bundle; the step holds its own reference. */
+static void file_step(struct tc_step *step, struct tc_acq *a)
 {
-    int ok = store && tc_bundle_replay(o, store, a->bundle);
+    memset(step, 0, sizeof(*step));
+    step->kind = TC_STEP_FILE;
+    step->bundle = a->bundle;
+    tc_bundle_hold(step->bundle);
+}
+
+/* Applies `step` to `store`, accounts for `a`, and clears the step. */
+static int apply_and_finish(struct tc_ossl *o, X509_STORE *store, struct tc_step *step,
+                            struct tc_acq *a, OSSL_LIB_CTX *libctx, const char *propq)
+{
+    int ok = store && tc_step_apply(o, store, step, libctx, propq);
 
     tc_acq_finish(a, ok);
+    tc_step_clear(step);
     return ok;
 }
+
+/* ---- lookup level ---------------------------------------------------- */
 
 static int serve_into_lookup(struct tc_ossl *o, X509_LOOKUP *lu, const struct tc_source *src)
 {
@@ -67,7 +87,12 @@ static int serve_into_lookup(struct tc_ossl *o, X509_LOOKUP *lu, const struct tc
     if (!acquire(o, src, &a))
         return TC_REAL;
     count = a.bundle->count;
-    return replay_and_finish(o, o->X509_LOOKUP_get_store(lu), &a) ? count : TC_REAL;
+    if (!tc_bundle_replay(o, o->X509_LOOKUP_get_store(lu), a.bundle)) {
+        tc_acq_finish(&a, 0);
+        return TC_REAL;
+    }
+    tc_acq_finish(&a, 1);
+    return count;
 }
 
 /* X509_load_cert_crl_file(_ex): a non-PEM type goes to the certificate loader. */
@@ -99,52 +124,42 @@ int tc_h_lookup_ctrl(struct tc_ossl *o, X509_LOOKUP *lu, int cmd, const char *ar
                      OSSL_LIB_CTX *libctx, const char *propq)
 {
     struct tc_source src = {argc, TC_KIND_CERT_CRL, X509_FILETYPE_PEM, libctx, propq};
-    int served;
 
     if (cmd != X509_L_FILE_LOAD)
         return TC_REAL;
     if (!tc_copy_ready(o))
-        return not_served(o->active ? TC_PT_INTERNAL : (enum tc_passthrough)o->inactive_reason);
+        return not_served(inactive_reason(o));
     switch (tc_compat_is_file_lookup(o, lu)) {
     case 0:
         return TC_REAL; /* another method's command 1: not a CA file load */
     case -1:
         return not_served(TC_PT_LOOKUP_UNKNOWN);
     }
-    if (argl == X509_FILETYPE_DEFAULT)
+    if (argl == X509_FILETYPE_DEFAULT) {
         src.path = tc_default_cert_file(o);
-    else if (argl != X509_FILETYPE_PEM) {
+    } else if (argl != X509_FILETYPE_PEM) {
         src.kind = TC_KIND_CERT;
         src.type = (int)argl;
     }
     if (!src.path || (src.kind == TC_KIND_CERT && src.type != X509_FILETYPE_ASN1))
         return TC_REAL;
-    served = serve_into_lookup(o, lu, &src);
-    return served == TC_REAL ? TC_REAL : 1;
+    return serve_into_lookup(o, lu, &src) == TC_REAL ? TC_REAL : 1;
 }
 
-/* Adds the file lookup, as the real routes do before loading, then replays. */
-static int serve_with_file_lookup(struct tc_ossl *o, X509_STORE *store,
-                                  const struct tc_source *src)
-{
-    struct tc_acq a;
+/* ---- store level ----------------------------------------------------- */
 
-    if (!store || !src->path || !acquire(o, src, &a))
-        return 0;
-    if (!o->X509_STORE_add_lookup(store, o->X509_LOOKUP_file())) {
-        tc_acq_finish(&a, 0);
-        return 0;
-    }
-    return replay_and_finish(o, store, &a);
-}
-
-/* X509_STORE_load_file(_ex), SSL_CTX_load_verify_file. */
+/* X509_STORE_load_file(_ex): a file lookup, then the file. */
 int tc_h_store_load_file(struct tc_ossl *o, X509_STORE *store, const char *file,
                          OSSL_LIB_CTX *libctx, const char *propq)
 {
     struct tc_source src = {file, TC_KIND_CERT_CRL, X509_FILETYPE_PEM, libctx, propq};
+    struct tc_step step;
+    struct tc_acq a;
 
-    return serve_with_file_lookup(o, store, &src) ? 1 : TC_REAL;
+    if (!store || !file || !acquire(o, &src, &a))
+        return TC_REAL;
+    file_step(&step, &a);
+    return apply_and_finish(o, store, &step, &a, libctx, propq) ? 1 : TC_REAL;
 }
 
 /* X509_STORE_load_locations(_ex): the file through the cache, the directory real. */
@@ -158,66 +173,132 @@ int tc_h_store_load_locations(struct tc_ossl *o, X509_STORE *store, const char *
     return 1;
 }
 
+/* Where OpenSSL's default hash-dir lookup points right now (SSL_CERT_DIR). */
+static const char *default_cert_dir(struct tc_ossl *o)
+{
+    const char *dir = secure_getenv(o->X509_get_default_cert_dir_env());
+
+    return dir ? dir : o->X509_get_default_cert_dir();
+}
+
 /*
- * X509_STORE_set_default_paths(_ex): file lookup loading the default file,
- * then the hash-dir and store lookups with their defaults, then the error
- * queue is cleared.  The two lazy lookups are OpenSSL's own calls, so their
- * version differences (3.0 lists the default dir for a NULL store URI, 3.4+
- * adds nothing) come along unchanged.
+ * The set_default_verify_paths step with every environment-dependent value
+ * resolved now, so a private copy rebuilt later still matches this call.
  */
+static int default_paths_step(struct tc_ossl *o, OSSL_LIB_CTX *libctx, const char *propq,
+                              struct tc_step *step, struct tc_acq *a)
+{
+    struct tc_source src = {NULL, TC_KIND_CERT_CRL, X509_FILETYPE_PEM, libctx, propq};
+    const char *dir, *uri;
+
+    if (!tc_copy_ready(o)) {
+        not_served(inactive_reason(o));
+        return 0;
+    }
+    src.path = tc_default_cert_file(o);
+    if (!acquire(o, &src, a))
+        return 0;
+    file_step(step, a);
+    step->kind = TC_STEP_DEFAULT_PATHS;
+    dir = default_cert_dir(o);
+    uri = tc_compat_default_store_uri(o, dir);
+    if (!(step->dir = strdup(dir)) || (uri && !(step->store_uri = strdup(uri)))) {
+        tc_step_clear(step);
+        tc_acq_finish(a, 0);
+        return 0;
+    }
+    return 1;
+}
+
+/* X509_STORE_set_default_paths(_ex): the step, then the queue is cleared. */
 int tc_h_store_default_paths(struct tc_ossl *o, X509_STORE *store, OSSL_LIB_CTX *libctx,
                              const char *propq)
 {
-    struct tc_source src = {NULL, TC_KIND_CERT_CRL, X509_FILETYPE_PEM, libctx, propq};
-    X509_LOOKUP *lu;
+    struct tc_step step;
+    struct tc_acq a;
 
-    if (!store)
+    if (!store || !default_paths_step(o, libctx, propq, &step, &a))
         return TC_REAL;
-    if (!tc_copy_ready(o))
-        return not_served(o->active ? TC_PT_INTERNAL : (enum tc_passthrough)o->inactive_reason);
-    src.path = tc_default_cert_file(o);
-    if (!serve_with_file_lookup(o, store, &src))
+    if (!apply_and_finish(o, store, &step, &a, libctx, propq))
         return TC_REAL;
-    lu = o->X509_STORE_add_lookup(store, o->X509_LOOKUP_hash_dir());
-    if (!lu)
-        return 0;
-    o->X509_LOOKUP_ctrl(lu, X509_L_ADD_DIR, NULL, X509_FILETYPE_DEFAULT, NULL);
-    lu = o->X509_STORE_add_lookup(store, o->X509_LOOKUP_store());
-    if (!lu)
-        return 0;
-    o->X509_LOOKUP_ctrl_ex(lu, X509_L_ADD_STORE, NULL, 0, NULL, libctx, propq);
     o->ERR_clear_error();
     return 1;
 }
 
+/* ---- context level: shared templates when the context allows --------- */
+
 /*
- * The libctx/propq a context was created with.  NULL (after counting the
- * passthrough) if this copy is inactive or the shim never saw the context.
+ * The record of a context the shim saw created.  NULL (after counting the
+ * passthrough when `counted`) if this copy is inactive or the context unknown.
  */
-static struct tc_ctx_rec *ctx_params(struct tc_ossl *o, SSL_CTX *ctx)
+static struct tc_ctx_rec *ctx_params(struct tc_ossl *o, SSL_CTX *ctx, int counted)
 {
     struct tc_ctx_rec *rec = NULL;
 
-    if (!tc_copy_ready(o))
-        not_served(o->active ? TC_PT_INTERNAL : (enum tc_passthrough)o->inactive_reason);
-    else if (!o->SSL_CTX_get_cert_store || !(rec = tc_ctx_get(o, ctx)))
-        not_served(TC_PT_UNTRACKED_CTX);
+    if (!tc_copy_ready(o)) {
+        if (counted)
+            not_served(inactive_reason(o));
+    } else if (!ctx || !o->SSL_CTX_get_cert_store || !(rec = tc_ctx_get(o, ctx))) {
+        if (counted)
+            not_served(TC_PT_UNTRACKED_CTX);
+    }
     return rec;
 }
 
-static X509_STORE *ctx_store(struct tc_ossl *o, SSL_CTX *ctx)
+/* The real function is about to change this context's store: make it its own. */
+static int ctx_real(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec)
 {
-    return o->SSL_CTX_get_cert_store(ctx);
+    if (rec)
+        tc_template_privatize(o, ctx, rec);
+    return TC_REAL;
+}
+
+/*
+ * Serves a context-level step: the context moves onto a shared template when
+ * it can; otherwise the step is applied to its own store, which from then on
+ * is private.  Accounts for `a` (NULL for steps that load no file).
+ */
+static int ctx_serve_step(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec,
+                          struct tc_step *step, struct tc_acq *a)
+{
+    int ok = tc_template_apply(o, ctx, rec, step);
+
+    if (!ok) {
+        tc_template_privatize(o, ctx, rec);
+        ok = tc_step_apply(o, o->SSL_CTX_get_cert_store(ctx), step, rec->libctx, rec->propq);
+    }
+    if (a)
+        tc_acq_finish(a, ok);
+    tc_step_clear(step);
+    return ok;
 }
 
 /* SSL_CTX_set_default_verify_paths. */
 int tc_h_ctx_default_paths(struct tc_ossl *o, SSL_CTX *ctx)
 {
-    struct tc_ctx_rec *rec = ctx_params(o, ctx);
+    struct tc_ctx_rec *rec = ctx_params(o, ctx, 1);
+    struct tc_step step;
+    struct tc_acq a;
 
-    if (!rec)
-        return TC_REAL;
-    return tc_h_store_default_paths(o, ctx_store(o, ctx), rec->libctx, rec->propq);
+    if (!rec || !default_paths_step(o, rec->libctx, rec->propq, &step, &a) ||
+        !ctx_serve_step(o, ctx, rec, &step, &a))
+        return ctx_real(o, ctx, rec);
+    o->ERR_clear_error();
+    return 1;
+}
+
+/* A file step for `file` into the context (load_verify_file, default file). */
+static int ctx_load_file(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec,
+                         const char *file)
+{
+    struct tc_source src = {file, TC_KIND_CERT_CRL, X509_FILETYPE_PEM, rec->libctx, rec->propq};
+    struct tc_step step;
+    struct tc_acq a;
+
+    if (!acquire(o, &src, &a))
+        return 0;
+    file_step(&step, &a);
+    return ctx_serve_step(o, ctx, rec, &step, &a);
 }
 
 /* SSL_CTX_load_verify_file. */
@@ -227,32 +308,65 @@ int tc_h_ctx_load_verify_file(struct tc_ossl *o, SSL_CTX *ctx, const char *file)
 
     if (!file)
         return TC_REAL;
-    if (!ctx || !(rec = ctx_params(o, ctx)))
-        return TC_REAL;
-    return tc_h_store_load_file(o, ctx_store(o, ctx), file, rec->libctx, rec->propq);
+    if (!(rec = ctx_params(o, ctx, 1)) || !ctx_load_file(o, ctx, rec, file))
+        return ctx_real(o, ctx, rec);
+    return 1;
 }
 
-/* SSL_CTX_load_verify_locations: the file through the cache, the directory real. */
+/* SSL_CTX_load_verify_dir: a hash-dir lookup, no file read now. */
+int tc_h_ctx_load_verify_dir(struct tc_ossl *o, SSL_CTX *ctx, const char *dir)
+{
+    struct tc_ctx_rec *rec = ctx_params(o, ctx, 0);
+    struct tc_step step = {.kind = TC_STEP_DIR};
+
+    if (!rec || !dir || !(step.dir = strdup(dir)))
+        return ctx_real(o, ctx, rec);
+    return ctx_serve_step(o, ctx, rec, &step, NULL) ? 1 : ctx_real(o, ctx, rec);
+}
+
+/* SSL_CTX_load_verify_locations: the file step, then the directory step. */
 int tc_h_ctx_load_verify_locations(struct tc_ossl *o, SSL_CTX *ctx, const char *file,
                                    const char *dir)
 {
-    if (!file || tc_h_ctx_load_verify_file(o, ctx, file) == TC_REAL)
+    if (!file && !dir)
         return TC_REAL;
-    if (dir && (!o->SSL_CTX_load_verify_dir || !o->SSL_CTX_load_verify_dir(ctx, dir)))
-        return 0;
+    if (file && tc_h_ctx_load_verify_file(o, ctx, file) == TC_REAL)
+        return TC_REAL;
+    if (dir && tc_h_ctx_load_verify_dir(o, ctx, dir) == TC_REAL)
+        return TC_REAL; /* re-running the file part only re-adds duplicates */
     return 1;
 }
 
 /* SSL_CTX_set_default_verify_file: the default file only; its errors are discarded. */
 int tc_h_ctx_default_verify_file(struct tc_ossl *o, SSL_CTX *ctx)
 {
-    struct tc_source src = {NULL, TC_KIND_CERT_CRL, X509_FILETYPE_PEM, NULL, NULL};
-    struct tc_ctx_rec *rec;
+    struct tc_ctx_rec *rec = ctx_params(o, ctx, 1);
 
-    if (!ctx || !(rec = ctx_params(o, ctx)))
-        return TC_REAL;
-    src.path = tc_default_cert_file(o);
-    src.libctx = rec->libctx;
-    src.propq = rec->propq;
-    return serve_with_file_lookup(o, ctx_store(o, ctx), &src) ? 1 : TC_REAL;
+    if (!rec || !ctx_load_file(o, ctx, rec, tc_default_cert_file(o)))
+        return ctx_real(o, ctx, rec);
+    return 1;
+}
+
+/* Store routes the cache does not serve (default dir/store, load_verify_store). */
+int tc_h_ctx_unserved(struct tc_ossl *o, SSL_CTX *ctx)
+{
+    return ctx_real(o, ctx, ctx_params(o, ctx, 0));
+}
+
+/* SSL_CTX_get_cert_store: the caller will hold the pointer, so it gets a private store. */
+void tc_h_ctx_handout(struct tc_ossl *o, SSL_CTX *ctx)
+{
+    struct tc_ctx_rec *rec = ctx_params(o, ctx, 0);
+
+    if (rec)
+        tc_template_privatize(o, ctx, rec);
+}
+
+/* SSL_CTX_set_cert_store / set1: the application chose the store; it is not shared. */
+void tc_h_ctx_replaced(struct tc_ossl *o, SSL_CTX *ctx)
+{
+    struct tc_ctx_rec *rec = ctx_params(o, ctx, 0);
+
+    if (rec)
+        rec->state = TC_CTX_PRIVATE;
 }

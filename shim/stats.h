@@ -20,6 +20,10 @@ struct tc_counters {
     uint64_t bytes_avoided_estimate;
     uint64_t parse_ns_avoided_estimate;
     uint64_t cache_invalidations;
+    uint64_t templates_built;
+    uint64_t contexts_shared;
+    uint64_t stores_privatized;
+    uint64_t template_mutations;
 };
 
 extern struct tc_counters tc_counters;

@@ -133,6 +133,10 @@ void tc_render_json(const struct tc_stats_view *v, struct tc_buf *b)
     json_counter(b, "bytes_avoided_estimate", c->bytes_avoided_estimate);
     json_counter(b, "parse_ns_avoided_estimate", c->parse_ns_avoided_estimate);
     json_counter(b, "cache_invalidations", c->cache_invalidations);
+    json_counter(b, "templates_built", c->templates_built);
+    json_counter(b, "contexts_shared", c->contexts_shared);
+    json_counter(b, "stores_privatized", c->stores_privatized);
+    json_counter(b, "template_mutations", c->template_mutations);
     json_bundles(b, v);
     json_shim(b, v);
     tc_buf_printf(b, "}\n");
@@ -163,6 +167,10 @@ void tc_render_text(const struct tc_stats_view *v, struct tc_buf *b)
     text_row(b, "contexts freed", c->contexts_freed);
     text_row(b, "contexts live", contexts_live(c));
     text_row(b, "cache invalidations", c->cache_invalidations);
+    text_row(b, "shared stores built", c->templates_built);
+    text_row(b, "contexts put on a shared store", c->contexts_shared);
+    text_row(b, "private copies made", c->stores_privatized);
+    text_row(b, "shared-store mutations", c->template_mutations);
     tc_buf_printf(b, "  %-28s %9.1f KiB\n", "heap avoided (estimate)",
                   (double)c->bytes_avoided_estimate / 1024.0);
     tc_buf_printf(b, "  %-28s %9.1f ms\n", "parse time avoided (est.)",

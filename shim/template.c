@@ -1,0 +1,413 @@
+/* Shared template stores: recipes, the template table, copy-on-write. */
+#include "template.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "guard.h"
+#include "stats.h"
+#include "stats_render.h"
+
+struct tc_template {
+    char *key;
+    int nsteps;
+    struct tc_step *steps;
+    OSSL_LIB_CTX *libctx;
+    char *propq;
+    X509_STORE *store; /* one reference, dropped with the template */
+    int refs;          /* atomic: the table's, plus each context record's */
+    int tainted;       /* atomic */
+    int in_table;      /* table lock */
+    uint64_t last_used;
+    UT_hash_handle hh;
+};
+
+struct tc_templates {
+    pthread_rwlock_t lock;
+    struct tc_template *table;
+    unsigned n, max;
+    uint64_t tick;
+};
+
+int tc_sharing_enabled(void)
+{
+    const struct tc_config *cfg = tc_config();
+
+    return cfg->share && cfg->mode == TC_MODE_ON;
+}
+
+/* ---- steps ---------------------------------------------------------- */
+
+void tc_step_clear(struct tc_step *s)
+{
+    if (s->bundle)
+        tc_bundle_release(s->bundle);
+    free(s->dir);
+    free(s->store_uri);
+    memset(s, 0, sizeof(*s));
+}
+
+static int step_copy(struct tc_step *dst, const struct tc_step *src)
+{
+    memset(dst, 0, sizeof(*dst));
+    dst->kind = src->kind;
+    if ((src->dir && !(dst->dir = strdup(src->dir))) ||
+        (src->store_uri && !(dst->store_uri = strdup(src->store_uri)))) {
+        tc_step_clear(dst);
+        return 0;
+    }
+    if ((dst->bundle = src->bundle))
+        tc_bundle_hold(dst->bundle);
+    return 1;
+}
+
+static int add_file_and_replay(struct tc_ossl *o, X509_STORE *store, struct tc_bundle *b)
+{
+    return o->X509_STORE_add_lookup(store, o->X509_LOOKUP_file()) &&
+           tc_bundle_replay(o, store, b);
+}
+
+int tc_step_apply(struct tc_ossl *o, X509_STORE *store, const struct tc_step *step,
+                  OSSL_LIB_CTX *libctx, const char *propq)
+{
+    X509_LOOKUP *lu;
+
+    switch (step->kind) {
+    case TC_STEP_FILE:
+        return add_file_and_replay(o, store, step->bundle);
+    case TC_STEP_DIR:
+        lu = o->X509_STORE_add_lookup(store, o->X509_LOOKUP_hash_dir());
+        return lu && o->X509_LOOKUP_ctrl(lu, X509_L_ADD_DIR, step->dir, X509_FILETYPE_PEM, NULL) > 0;
+    case TC_STEP_DEFAULT_PATHS:
+        /* x509_def.c order; the lazy lookups' own results are ignored there too. */
+        if (!add_file_and_replay(o, store, step->bundle))
+            return 0;
+        if (!(lu = o->X509_STORE_add_lookup(store, o->X509_LOOKUP_hash_dir())))
+            return 0;
+        o->X509_LOOKUP_ctrl(lu, X509_L_ADD_DIR, step->dir, X509_FILETYPE_PEM, NULL);
+        if (!(lu = o->X509_STORE_add_lookup(store, o->X509_LOOKUP_store())))
+            return 0;
+        o->X509_LOOKUP_ctrl_ex(lu, X509_L_ADD_STORE, step->store_uri, 0, NULL, libctx, propq);
+        return 1;
+    }
+    return 0;
+}
+
+static void key_append_step(struct tc_buf *k, const struct tc_step *s)
+{
+    switch (s->kind) {
+    case TC_STEP_FILE:
+        tc_buf_printf(k, "F%s;", s->bundle->content_key);
+        break;
+    case TC_STEP_DIR:
+        tc_buf_printf(k, "D%zu:%s;", strlen(s->dir), s->dir);
+        break;
+    case TC_STEP_DEFAULT_PATHS:
+        tc_buf_printf(k, "P%s|%zu:%s|%zu:%s;", s->bundle->content_key, strlen(s->dir), s->dir,
+                      s->store_uri ? strlen(s->store_uri) : 0,
+                      s->store_uri ? s->store_uri : "-");
+        break;
+    }
+}
+
+/* ---- the table ------------------------------------------------------- */
+
+static struct tc_templates *table_of(struct tc_ossl *o)
+{
+    return o->templates;
+}
+
+struct tc_templates *tc_templates_new(unsigned max)
+{
+    struct tc_templates *t = calloc(1, sizeof(*t));
+
+    if (t && pthread_rwlock_init(&t->lock, NULL) != 0) {
+        free(t);
+        return NULL;
+    }
+    if (t)
+        t->max = max ? max : 1;
+    return t;
+}
+
+static void template_free(struct tc_ossl *o, struct tc_template *t)
+{
+    int i;
+
+    if (t->store) {
+        /* An application may still hold the store (up-ref'd from a verify callback). */
+        tc_store_mark_template(o, t->store, NULL);
+        o->X509_STORE_free(t->store);
+    }
+    for (i = 0; i < t->nsteps; i++)
+        tc_step_clear(&t->steps[i]);
+    free(t->steps);
+    free(t->propq);
+    free(t->key);
+    free(t);
+}
+
+void tc_template_release(struct tc_ossl *o, struct tc_template *t)
+{
+    if (t && __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        template_free(o, t);
+}
+
+static struct tc_template *table_find(struct tc_ossl *o, const char *key)
+{
+    struct tc_templates *tt = table_of(o);
+    struct tc_template *t;
+
+    pthread_rwlock_rdlock(&tt->lock);
+    HASH_FIND_STR(tt->table, key, t);
+    if (t) {
+        __atomic_add_fetch(&t->refs, 1, __ATOMIC_ACQ_REL);
+        __atomic_store_n(&t->last_used, __atomic_add_fetch(&tt->tick, 1, __ATOMIC_RELAXED),
+                         __ATOMIC_RELAXED);
+    }
+    pthread_rwlock_unlock(&tt->lock);
+    return t;
+}
+
+/* Removes `t` from the table (lock held); returns 1 if the table's reference must be dropped. */
+static int table_unlink(struct tc_templates *tt, struct tc_template *t)
+{
+    if (!t->in_table)
+        return 0;
+    HASH_DELETE(hh, tt->table, t);
+    t->in_table = 0;
+    tt->n--;
+    return 1;
+}
+
+static struct tc_template *lru_victim(struct tc_templates *tt, struct tc_template *keep)
+{
+    struct tc_template *t, *tmp, *victim = NULL;
+
+    HASH_ITER(hh, tt->table, t, tmp) {
+        if (t != keep && (!victim || t->last_used < victim->last_used))
+            victim = t;
+    }
+    return victim;
+}
+
+/*
+ * Inserts `t` (holding the caller's reference) unless an equal template won
+ * the race; returns the template to use, with a reference for the caller.
+ */
+static struct tc_template *table_insert(struct tc_ossl *o, struct tc_template *t)
+{
+    struct tc_templates *tt = table_of(o);
+    struct tc_template *existing, *evicted = NULL;
+
+    pthread_rwlock_wrlock(&tt->lock);
+    HASH_FIND_STR(tt->table, t->key, existing);
+    if (existing) {
+        __atomic_add_fetch(&existing->refs, 1, __ATOMIC_ACQ_REL);
+    } else {
+        HASH_ADD_KEYPTR(hh, tt->table, t->key, strlen(t->key), t);
+        t->in_table = 1;
+        tt->n++;
+        __atomic_add_fetch(&t->refs, 1, __ATOMIC_ACQ_REL); /* the table's */
+        t->last_used = __atomic_add_fetch(&tt->tick, 1, __ATOMIC_RELAXED);
+        if (tt->n > tt->max && (evicted = lru_victim(tt, t)) && !table_unlink(tt, evicted))
+            evicted = NULL;
+    }
+    pthread_rwlock_unlock(&tt->lock);
+    if (evicted)
+        tc_template_release(o, evicted); /* contexts on it keep it alive */
+    if (existing) {
+        tc_template_release(o, t);
+        return existing;
+    }
+    TC_COUNT(templates_built, 1);
+    return t;
+}
+
+unsigned tc_template_count(struct tc_ossl *o)
+{
+    struct tc_templates *tt = o->templates;
+    unsigned n;
+
+    if (!tt)
+        return 0;
+    pthread_rwlock_rdlock(&tt->lock);
+    n = tt->n;
+    pthread_rwlock_unlock(&tt->lock);
+    return n;
+}
+
+/* ---- building -------------------------------------------------------- */
+
+/* A store with every step applied, on a fresh X509_STORE; NULL on failure. */
+static X509_STORE *build_store(struct tc_ossl *o, const struct tc_step *steps, int n,
+                               OSSL_LIB_CTX *libctx, const char *propq)
+{
+    X509_STORE *store;
+    int i, ok;
+
+    o->ERR_set_mark();
+    store = o->X509_STORE_new();
+    for (i = 0, ok = store != NULL; ok && i < n; i++)
+        ok = tc_step_apply(o, store, &steps[i], libctx, propq);
+    o->ERR_pop_to_mark();
+    if (!ok && store) {
+        o->X509_STORE_free(store);
+        store = NULL;
+    }
+    return store;
+}
+
+/* A new template for `base`'s recipe plus `step`, with one reference. */
+static struct tc_template *template_build(struct tc_ossl *o, const struct tc_ctx_rec *rec,
+                                          const struct tc_step *step, char *key)
+{
+    const struct tc_template *base = rec->tmpl;
+    int nbase = base ? base->nsteps : 0, i, ok = 1;
+    struct tc_template *t = calloc(1, sizeof(*t));
+
+    if (!t || !(t->steps = calloc((size_t)nbase + 1, sizeof(*t->steps)))) {
+        free(t);
+        free(key);
+        return NULL;
+    }
+    t->key = key;
+    t->refs = 1;
+    t->libctx = rec->libctx;
+    ok = !rec->propq || (t->propq = strdup(rec->propq));
+    for (i = 0; ok && i < nbase; i++, t->nsteps++)
+        ok = step_copy(&t->steps[i], &base->steps[i]);
+    if (ok && (ok = step_copy(&t->steps[nbase], step)))
+        t->nsteps++;
+    if (ok)
+        t->store = build_store(o, t->steps, t->nsteps, t->libctx, t->propq);
+    if (!t->store || !tc_store_mark_template(o, t->store, t)) {
+        template_free(o, t);
+        return NULL;
+    }
+    return t;
+}
+
+static char *recipe_key(const struct tc_ctx_rec *rec, const struct tc_step *step)
+{
+    struct tc_buf k = {0};
+    int i;
+
+    tc_buf_printf(&k, "%p|%s%s|", (void *)rec->libctx, rec->propq ? "=" : "-",
+                  rec->propq ? rec->propq : "");
+    for (i = 0; rec->tmpl && i < rec->tmpl->nsteps; i++)
+        key_append_step(&k, &rec->tmpl->steps[i]);
+    key_append_step(&k, step);
+    if (k.failed) {
+        tc_buf_free(&k);
+        return NULL;
+    }
+    return k.data;
+}
+
+/* ---- contexts -------------------------------------------------------- */
+
+int tc_template_apply(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec,
+                      struct tc_step *step)
+{
+    struct tc_template *t = NULL, *old;
+    char *key;
+
+    if (rec->state == TC_CTX_PRIVATE || !tc_sharing_enabled() || !o->templates ||
+        !o->SSL_CTX_set1_cert_store)
+        return 0;
+    if ((key = recipe_key(rec, step))) {
+        t = table_find(o, key);
+        if (t)
+            free(key);
+        else if ((t = template_build(o, rec, step, key)))
+            t = table_insert(o, t);
+    }
+    if (!t) {
+        tc_template_privatize(o, ctx, rec);
+        return 0;
+    }
+    o->SSL_CTX_set1_cert_store(ctx, t->store); /* drops the context's previous store */
+    old = rec->tmpl;
+    rec->tmpl = t;
+    rec->state = TC_CTX_SHARED;
+    tc_template_release(o, old);
+    TC_COUNT(contexts_shared, 1);
+    return 1;
+}
+
+void tc_template_privatize(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec)
+{
+    struct tc_template *t = rec->tmpl;
+    X509_STORE *own;
+
+    if (rec->state != TC_CTX_SHARED) {
+        rec->state = TC_CTX_PRIVATE;
+        return;
+    }
+    rec->state = TC_CTX_PRIVATE;
+    own = build_store(o, t->steps, t->nsteps, t->libctx, t->propq);
+    if (!own) {
+        /* Cannot rebuild: keep the template, but no other context gets it. */
+        tc_template_check_mutation(o, t->store, NULL, "private copy failed");
+        return;
+    }
+    /*
+     * The record keeps its template reference until the context dies, so a
+     * thread still holding this context's old store pointer (a handshake in
+     * flight) never sees it freed.
+     */
+    o->SSL_CTX_set_cert_store(ctx, own);
+    TC_COUNT(stores_privatized, 1);
+}
+
+/* ---- mutations through a template pointer ---------------------------- */
+
+static void warn_once(const char *what)
+{
+    char line[256];
+    int n = snprintf(line, sizeof(line),
+                     "trustcache: %s on a shared CA store (verify callback?); contexts created "
+                     "from now on get a fresh copy\n",
+                     what);
+
+    if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0)
+        return;
+}
+
+void tc_template_check_mutation(struct tc_ossl *o, X509_STORE *store, const void *caller,
+                                const char *what)
+{
+    struct tc_templates *tt = o->templates;
+    struct tc_template *t;
+    int drop;
+
+    if (!tt || (caller && (tc_guard_busy() || tc_ossl_is_internal(o, caller))))
+        return;
+    if (!(t = tc_store_template(o, store)))
+        return;
+    TC_COUNT(template_mutations, 1);
+    if (__atomic_exchange_n(&t->tainted, 1, __ATOMIC_ACQ_REL))
+        return;
+    pthread_rwlock_wrlock(&tt->lock);
+    drop = table_unlink(tt, t);
+    pthread_rwlock_unlock(&tt->lock);
+    if (drop)
+        tc_template_release(o, t);
+    warn_once(what);
+}
+
+void tc_templates_lock_for_fork(struct tc_ossl *o)
+{
+    if (o->templates)
+        pthread_rwlock_wrlock(&o->templates->lock);
+}
+
+void tc_templates_unlock_after_fork(struct tc_ossl *o)
+{
+    if (o->templates)
+        pthread_rwlock_unlock(&o->templates->lock);
+}

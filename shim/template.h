@@ -1,0 +1,89 @@
+/*
+ * Shared, immutable template stores.
+ *
+ * A recipe is the ordered list of load steps applied to a context's store.
+ * For each recipe there is one template X509_STORE, built once by replay on a
+ * fresh store, holding the objects, lookups (in the same order) and params the
+ * real calls would have produced.  A pristine context moves onto the template
+ * for (its recipe + this step) with SSL_CTX_set1_cert_store: O(1), no copy.
+ *
+ * Copy-on-write: a context whose store is about to be handed out (or used by a
+ * route the cache does not serve) first gets a private store rebuilt from its
+ * recipe.  So every store an application ever holds a pointer to is private,
+ * and a store handed out before a load is never swapped from under it.
+ *
+ * Lazy writes: hash-dir lookups add certificates to a template during
+ * handshakes.  OpenSSL does those adds under the store's own lock, as it does
+ * for any store shared by many connections, so they are safe.
+ */
+#ifndef TC_TEMPLATE_H
+#define TC_TEMPLATE_H
+
+#include "core.h"
+
+enum tc_step_kind {
+    TC_STEP_FILE,          /* file lookup + a bundle (load_verify_file, default file) */
+    TC_STEP_DIR,           /* hash-dir lookup + a directory (load_verify_dir) */
+    TC_STEP_DEFAULT_PATHS, /* file + bundle, hash dir, store lookup (set_default_verify_paths) */
+};
+
+struct tc_step {
+    enum tc_step_kind kind;
+    struct tc_bundle *bundle; /* FILE, DEFAULT_PATHS: a reference */
+    char *dir;                /* DIR: the directory; DEFAULT_PATHS: resolved default dir */
+    char *store_uri;          /* DEFAULT_PATHS: what the store lookup is given (may be NULL) */
+};
+
+struct tc_template;
+
+/* Per-context sharing state, kept in the context's ex_data record. */
+enum tc_ctx_state {
+    TC_CTX_PRISTINE, /* store never handed out, replaced or touched */
+    TC_CTX_SHARED,   /* store is a template */
+    TC_CTX_PRIVATE,  /* store is the context's own */
+};
+
+/*
+ * Moves `ctx` (pristine or shared) onto the template for its recipe plus
+ * `step` (whose bundle reference is taken over).  Returns 1 on success, 0 if
+ * the context must be served the ordinary way (it is then private).
+ */
+int tc_template_apply(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec,
+                      struct tc_step *step);
+
+/* Gives a shared context a private store rebuilt from its recipe. */
+void tc_template_privatize(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec);
+
+/* Drops the context record's template reference (context destroyed). */
+void tc_template_release(struct tc_ossl *o, struct tc_template *t);
+
+/*
+ * Called by a store mutator hook: if `store` is a template and the caller is
+ * not OpenSSL itself, the template is tainted (no new context gets it),
+ * counted, and one warning line is printed.  The call then proceeds as usual.
+ */
+void tc_template_check_mutation(struct tc_ossl *o, X509_STORE *store, const void *caller,
+                                const char *what);
+
+struct tc_templates *tc_templates_new(unsigned max);
+void tc_templates_lock_for_fork(struct tc_ossl *o);
+void tc_templates_unlock_after_fork(struct tc_ossl *o);
+
+/* Sharing is on (TRUSTCACHE_SHARE, mode on). */
+int tc_sharing_enabled(void);
+
+/* Templates currently in the table (stats). */
+unsigned tc_template_count(struct tc_ossl *o);
+
+void tc_step_clear(struct tc_step *s);
+
+/*
+ * Applies one step to `store` exactly as the real route would on a store: the
+ * lookups in OpenSSL's order, the bundle replayed for the file parse.
+ * Returns 1 on success.  Used for templates, private rebuilds and contexts
+ * that keep their own store alike.
+ */
+int tc_step_apply(struct tc_ossl *o, X509_STORE *store, const struct tc_step *step,
+                  OSSL_LIB_CTX *libctx, const char *propq);
+
+#endif
