@@ -49,6 +49,7 @@ class Row:
     reps: int
     note: str = ""
     results: dict = field(default_factory=dict)   # variant -> [values]
+    objects: dict = field(default_factory=dict)   # variant -> {store sizes seen}
     shim_stats: list = field(default_factory=list)
 
 
@@ -81,6 +82,19 @@ def rows_c_ctx(env):
              "with": [loop, "file", str(n), env.system_bundle],
              "floor": [loop, "bare", str(n)]}, reps=5,
             note="%d ops per process; floor = SSL_CTX_new + SSL_CTX_free" % n),
+    ]
+
+
+def rows_c_store(env):
+    n = 40 if env.quick else 150
+    loop = env.ctx_loop
+    return [
+        Row("f", "C SSL_CTX_get_cert_store + X509_STORE_load_file", "us/op", 1e-3, False,
+            {"without": [loop, "store-file", str(n), env.system_bundle],
+             "with": [loop, "store-file", str(n), env.system_bundle],
+             "floor": [loop, "bare", str(n)]}, reps=5,
+            note="%d ops per process, curl's pattern: the caller holds the store, so the "
+                 "shim cannot hand it a shared one; floor = SSL_CTX_new + SSL_CTX_free" % n),
     ]
 
 
@@ -121,7 +135,7 @@ def rows_py_rss(env):
 
 # Later rows (thread scaling, bundle sizes, RSS over a long requests run,
 # process start-up) go here as further builders.
-ROWS = [rows_c_ctx, rows_py_ctx, rows_requests, rows_py_rss]
+ROWS = [rows_c_ctx, rows_py_ctx, rows_requests, rows_py_rss, rows_c_store]
 
 
 # ---------------------------------------------------------------- running
@@ -146,6 +160,8 @@ def run_once(row, variant, env, tmp, rep):
         raise SystemExit("bench: row %s (%s) failed, rc=%d:\n%s" %
                          (row.key, variant, proc.returncode, proc.stderr))
     out = json.loads(proc.stdout.strip().splitlines()[-1])
+    if "objects" in out:
+        row.objects.setdefault(variant, set()).add(out["objects"])
     if stats_path:
         row.shim_stats.append(read_stats(stats_path))
     return out["value"]
@@ -165,6 +181,16 @@ def run_row(row, env, tmp):
     for rep in range(row.reps):
         for v in VARIANTS:
             row.results[v].append(run_once(row, v, env, tmp, rep) * row.scale)
+    check_same_store(row)
+
+
+def check_same_store(row):
+    """A fast 'with' column is only worth printing if its contexts held the
+    same CAs as the 'without' ones."""
+    a, b = row.objects.get("without"), row.objects.get("with")
+    if a is not None and (a != b or len(a) != 1 or 0 in a):
+        raise SystemExit("bench: row %s: store sizes differ or are empty "
+                         "(without %s, with %s)" % (row.key, sorted(a), sorted(b or ())))
 
 
 # ---------------------------------------------------------------- report
