@@ -2,7 +2,7 @@
 # no network), without and with the shim, then the shim's own counters.
 
 PY_MACHINE ?= python3
-DEMO_COUNT ?= 200
+DEMO_COUNT ?= 300
 
 .PHONY: demo
 demo: deps-demo $(BUILD)/libtrustcache.so

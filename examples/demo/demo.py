@@ -83,7 +83,7 @@ def main():
     p.add_argument("--shim", required=True)
     p.add_argument("--python", action="append", default=None,
                    help="interpreter for the client (first one with requests wins)")
-    p.add_argument("--count", type=int, default=200)
+    p.add_argument("--count", type=int, default=300)
     p.add_argument("--max-seconds", type=float, default=20.0)
     args = p.parse_args()
     shim = os.path.abspath(args.shim)
@@ -98,7 +98,8 @@ def main():
             print("  bundle : %d CA certificates (system roots + the throwaway CA)" % n_roots)
             print("  client : %s (%s)" % (python, version))
             print("  every request opens a new connection and loads the bundle into a new")
-            print("  SSLContext; gc is disabled in the client so retained memory shows in RSS.")
+            print("  SSLContext; gc is disabled in the client, so whatever a request leaves")
+            print("  behind stays visible in RSS.")
             print("  up to %d requests or %.0f s per run" % (args.count, args.max_seconds))
             print()
             stats_path = os.path.join(tmp, "trustcache-stats.json")

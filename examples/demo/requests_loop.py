@@ -30,7 +30,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--url", required=True)
     p.add_argument("--bundle", required=True)
-    p.add_argument("--count", type=int, default=200)
+    p.add_argument("--count", type=int, default=300)
     p.add_argument("--max-seconds", type=float, default=25.0)
     args = p.parse_args()
 
