@@ -200,6 +200,39 @@ def sc_requests_wrong_ca(cfg):
             "handshakes": {"ok": plan.count("bundle"), "failed": plan.count("wrong")}}
 
 
+def sc_requests_threads(cfg):
+    """Several threads calling requests.get at once, each alternating the
+    right bundle and the unrelated CA: every call's outcome depends only on
+    its own verify= file, however the loads interleave."""
+    import threading
+    requests = import_or_skip("requests")
+    threads, per_thread = 4, cfg.count
+    results = {}
+
+    def worker(t):
+        for i in range(per_thread):
+            wrong = (t + i) % 2 == 1
+            cafile = cfg.wrong_ca if wrong else cfg.bundle
+
+            def get(cafile=cafile):
+                return {"status": requests.get(url(cfg), verify=cafile, timeout=10).status_code}
+            results[(t, i)] = attempt("thread %d call %d verify=%s" % (t, i, "wrong" if wrong else "bundle"),
+                                      "verify_fail" if wrong else "ok", get)
+    pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+    steps = [results[k] for k in sorted(results)]
+    n_fail = sum(1 for s in steps if s["expect"] == "verify_fail")
+    distinct = 2 + len(import_time_loads(requests))
+    # Concurrent first loads of one file may each parse it, so allow one
+    # parse per thread and bundle; every later load must be served.
+    return {"steps": steps,
+            "stats": {"min_avoided": threads * per_thread - threads * distinct},
+            "handshakes": {"ok": len(steps) - n_fail, "failed": n_fail}}
+
+
 def sc_cadata(cfg):
     """cadata= adds the test CA with X509_STORE_add_cert on top of the
     (cached) default roots; the CA must stay in that one context."""
@@ -225,6 +258,28 @@ def sc_cadata(cfg):
                          lambda: raw_get(ssl.create_default_context(), cfg)))
     return {"steps": steps, "stats": {"distinct_bundles": 1},
             "handshakes": {"ok": cfg.count + 1, "failed": 1}}
+
+
+def sc_ssl_cert_file_env(cfg):
+    """SSL_CERT_FILE is read by OpenSSL on every default-paths load, so
+    changing it between contexts must change what the next one trusts."""
+    plan = [(cfg.bundle, "ok"), (cfg.bundle, "ok"),
+            (cfg.system_bundle, "verify_fail"), (cfg.system_bundle, "verify_fail"),
+            (cfg.bundle, "ok"), (None, "verify_fail")]
+    steps = []
+    for i, (path, expect) in enumerate(plan):
+        if path is None:
+            os.environ.pop("SSL_CERT_FILE", None)
+        else:
+            os.environ["SSL_CERT_FILE"] = path
+        label = "unset" if path is None else ("bundle" if path == cfg.bundle else "system")
+        steps.append(attempt("SSL_CERT_FILE=%s #%d" % (label, i), expect,
+                             lambda: raw_get(ssl.create_default_context(), cfg)))
+    n_ok = sum(1 for _, e in plan if e == "ok")
+    # bundle, the system file, and OpenSSL's default cert.pem (which may or
+    # may not count as the same bundle as the system file it links to).
+    return {"steps": steps, "stats": {"min_avoided": len(plan) - 3},
+            "handshakes": {"ok": n_ok, "failed": len(plan) - n_ok}}
 
 
 def store_view(ctx):
@@ -351,7 +406,9 @@ SCENARIOS = {
     "urllib3_pool": sc_urllib3_pool,
     "requests_loop": sc_requests_loop,
     "requests_wrong_ca": sc_requests_wrong_ca,
+    "requests_threads": sc_requests_threads,
     "cadata": sc_cadata,
+    "ssl_cert_file_env": sc_ssl_cert_file_env,
     "store_stats": sc_store_stats,
     "file_changes": sc_file_changes,
     "bad_files": sc_bad_files,
@@ -371,6 +428,7 @@ def main():
     cfg = p.parse_args()
     if cfg.workdir is None:
         cfg.workdir = tempfile.mkdtemp()
+    os.makedirs(cfg.workdir, exist_ok=True)
     try:
         out = SCENARIOS[cfg.scenario](cfg)
     except Skip as e:
