@@ -252,7 +252,7 @@ static int evict_over_bound(struct tc_cache *c, struct tc_bundle *keep, struct t
 struct tc_bundle *tc_cache_attach(struct tc_cache *c, struct tc_entry *e, struct tc_bundle *b,
                                   const struct tc_identity *id, const struct timespec *read_at)
 {
-    struct tc_bundle *existing, *old_drop[2], **drop;
+    struct tc_bundle *existing, *old_drop[3], **drop;
     int cap = 8, n_old, n_evict = 0;
 
     drop = malloc(sizeof(*drop) * (size_t)cap);
@@ -277,8 +277,8 @@ struct tc_bundle *tc_cache_attach(struct tc_cache *c, struct tc_entry *e, struct
     if (e->bundle != b) {
         struct tc_bundle *prev[2];
         int np = detach(c, e, prev);
-        while (np-- > 0 && n_old < 2)
-            old_drop[n_old++] = prev[np];
+        while (np-- > 0)
+            old_drop[n_old++] = prev[np]; /* at most 1 + 2 */
         e->bundle = b;
         b->entries++;
         tc_bundle_hold(b); /* the entry's reference */

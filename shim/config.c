@@ -11,11 +11,23 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+/* The value as it may be shown on one line: control characters become '?'. */
+static void printable(const char *val, char *out, size_t len)
+{
+    size_t i;
+
+    for (i = 0; val[i] && i + 1 < len; i++)
+        out[i] = (unsigned char)val[i] < 0x20 || val[i] == 0x7f ? '?' : val[i];
+    out[i] = '\0';
+}
+
 static void warn_bad(tc_warn_fn warn, const char *var, const char *val, const char *expect,
                      const char *dflt)
 {
-    char line[512];
-    snprintf(line, sizeof(line), "trustcache: %s=%.200s is not %s; using %s", var, val, expect,
+    char line[512], shown[201];
+
+    printable(val, shown, sizeof(shown));
+    snprintf(line, sizeof(line), "trustcache: %s=%s is not %s; using %s", var, shown, expect,
              dflt);
     if (warn)
         warn(line);
@@ -27,8 +39,8 @@ static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
     char *end;
     unsigned long v;
 
-    if (!s || !*s || *s == '-' || *s == '+')
-        return 0;
+    if (!s || *s < '0' || *s > '9')
+        return 0; /* strtoul would accept blanks and signs */
     errno = 0;
     v = strtoul(s, &end, 10);
     if (errno || *end || v < lo || v > hi)
@@ -122,6 +134,14 @@ static void parse_signal(struct tc_config *c, const char *v, tc_warn_fn warn)
         warn_bad(warn, "TRUSTCACHE_STATS_SIGNAL", v, "USR1 or USR2", "no signal dump");
 }
 
+/* An empty value counts as unset, as `VAR= command` is commonly used to clear one. */
+static const char *value_of(tc_getenv_fn get, const char *name)
+{
+    const char *v = get(name);
+
+    return v && *v ? v : NULL;
+}
+
 void tc_config_parse(struct tc_config *c, tc_getenv_fn get, int secure, tc_warn_fn warn)
 {
     memset(c, 0, sizeof(*c));
@@ -133,18 +153,18 @@ void tc_config_parse(struct tc_config *c, tc_getenv_fn get, int secure, tc_warn_
     if (secure)
         return; /* setuid/setgid: the environment belongs to someone else */
 
-    parse_mode(c, get("TRUSTCACHE_MODE"), warn);
-    parse_stats(c, get("TRUSTCACHE_STATS"), warn);
-    parse_format(c, get("TRUSTCACHE_STATS_FORMAT"), warn);
-    parse_bound(&c->max_bundles, "TRUSTCACHE_MAX_BUNDLES", get("TRUSTCACHE_MAX_BUNDLES"), 1,
+    parse_mode(c, value_of(get, "TRUSTCACHE_MODE"), warn);
+    parse_stats(c, value_of(get, "TRUSTCACHE_STATS"), warn);
+    parse_format(c, value_of(get, "TRUSTCACHE_STATS_FORMAT"), warn);
+    parse_bound(&c->max_bundles, "TRUSTCACHE_MAX_BUNDLES", value_of(get, "TRUSTCACHE_MAX_BUNDLES"), 1,
                 65536, "a whole number from 1 to 65536", warn);
-    parse_bound(&c->max_hosts, "TRUSTCACHE_MAX_HOSTS", get("TRUSTCACHE_MAX_HOSTS"), 1, 65536,
+    parse_bound(&c->max_hosts, "TRUSTCACHE_MAX_HOSTS", value_of(get, "TRUSTCACHE_MAX_HOSTS"), 1, 65536,
                 "a whole number from 1 to 65536", warn);
     parse_bound(&c->stats_interval, "TRUSTCACHE_STATS_INTERVAL",
-                get("TRUSTCACHE_STATS_INTERVAL"), 0, 86400, "a number of seconds from 0 to 86400",
+                value_of(get, "TRUSTCACHE_STATS_INTERVAL"), 0, 86400, "a number of seconds from 0 to 86400",
                 warn);
-    parse_signal(c, get("TRUSTCACHE_STATS_SIGNAL"), warn);
-    parse_share(c, get("TRUSTCACHE_SHARE"), warn);
+    parse_signal(c, value_of(get, "TRUSTCACHE_STATS_SIGNAL"), warn);
+    parse_share(c, value_of(get, "TRUSTCACHE_SHARE"), warn);
 }
 
 const char *tc_mode_name(enum tc_mode m)

@@ -41,17 +41,19 @@ int tc_identity_equal(const struct tc_identity *a, const struct tc_identity *b)
            ts_equal(&a->mtim, &b->mtim) && ts_equal(&a->ctim, &b->ctim);
 }
 
-static long long ts_ns(const struct timespec *t)
+/* a > b, on (seconds, nanoseconds) pairs: no overflow for any time_t. */
+static int ts_after(const struct timespec *a, const struct timespec *b)
 {
-    return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
+    return a->tv_sec != b->tv_sec ? a->tv_sec > b->tv_sec : a->tv_nsec > b->tv_nsec;
 }
 
 int tc_identity_racy(const struct tc_identity *id, const struct timespec *read_at)
 {
-    long long limit = ts_ns(read_at) - TC_RACY_WINDOW_NS;
+    struct timespec limit = *read_at;
 
+    limit.tv_sec -= TC_RACY_WINDOW_NS / 1000000000LL;
     /* A timestamp after the read counts too: the clock may have been stepped. */
-    return ts_ns(&id->mtim) > limit || ts_ns(&id->ctim) > limit;
+    return ts_after(&id->mtim, &limit) || ts_after(&id->ctim, &limit);
 }
 
 /* Reads all of `fd` into a buffer sized from `size`, growing if needed. */

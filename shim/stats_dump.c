@@ -92,6 +92,9 @@ int tc_stats_expand_path(const char *template, long pid, char *out, size_t len)
     const char *p;
     int w;
 
+    if (!len)
+        return 0;
+    out[0] = '\0';
     for (p = template; *p; p++) {
         if (p[0] == '%' && (p[1] == 'p' || p[1] == '%')) {
             w = p[1] == 'p' ? snprintf(out + n, len - n, "%ld", pid) : snprintf(out + n, len - n, "%%");

@@ -40,17 +40,53 @@ void tc_buf_printf(struct tc_buf *b, const char *fmt, ...)
     }
 }
 
+/* Length of the valid UTF-8 sequence at `s`, or 0 if it is not one. */
+static int utf8_len(const unsigned char *s)
+{
+    int n, i;
+    unsigned cp;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        n = 2, cp = s[0] & 0x1f;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        n = 3, cp = s[0] & 0x0f;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        n = 4, cp = s[0] & 0x07;
+    else
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return n;
+}
+
+/*
+ * A JSON string.  Paths are bytes, not text: a byte that is not part of valid
+ * UTF-8 is written as the code point of the same value (Latin-1), so the
+ * document stays valid JSON whatever the file system holds.
+ */
 void tc_buf_json_string(struct tc_buf *b, const char *s)
 {
+    const unsigned char *p = (const unsigned char *)s;
+    int n;
+
     tc_buf_printf(b, "\"");
-    for (; s && *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            tc_buf_printf(b, "\\%c", ch);
-        else if (ch < 0x20)
-            tc_buf_printf(b, "\\u%04x", ch);
+    while (p && *p) {
+        n = utf8_len(p);
+        if (*p == '"' || *p == '\\')
+            tc_buf_printf(b, "\\%c", *p);
+        else if (*p < 0x20 || n == 0)
+            tc_buf_printf(b, "\\u%04x", *p);
         else
-            tc_buf_printf(b, "%c", ch);
+            tc_buf_printf(b, "%.*s", n, (const char *)p);
+        p += n ? n : 1;
     }
     tc_buf_printf(b, "\"");
 }
@@ -168,7 +204,7 @@ void tc_render_text(const struct tc_stats_view *v, struct tc_buf *b)
     text_row(b, "contexts live", contexts_live(c));
     text_row(b, "cache invalidations", c->cache_invalidations);
     text_row(b, "shared stores built", c->templates_built);
-    text_row(b, "contexts put on a shared store", c->contexts_shared);
+    text_row(b, "contexts on a shared store", c->contexts_shared);
     text_row(b, "private copies made", c->stores_privatized);
     text_row(b, "shared-store mutations", c->template_mutations);
     tc_buf_printf(b, "  %-28s %9.1f KiB\n", "heap avoided (estimate)",

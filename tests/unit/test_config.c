@@ -285,15 +285,6 @@ struct bad {
 };
 
 static const struct bad bad_values[] = {
-    /* empty */
-    {"TRUSTCACHE_MODE", ""},
-    {"TRUSTCACHE_STATS", ""},
-    {"TRUSTCACHE_STATS_FORMAT", ""},
-    {"TRUSTCACHE_MAX_BUNDLES", ""},
-    {"TRUSTCACHE_MAX_HOSTS", ""},
-    {"TRUSTCACHE_STATS_INTERVAL", ""},
-    {"TRUSTCACHE_STATS_SIGNAL", ""},
-    {"TRUSTCACHE_SHARE", ""},
     /* garbage */
     {"TRUSTCACHE_MODE", "bogus"},
     {"TRUSTCACHE_MODE", "1"},
@@ -363,6 +354,25 @@ START_TEST(bad_value_warns_once_keeps_default)
     documented_defaults(&want);
     parse_one(&c, b->var, b->value);
     assert_one_warning(b->var, b->value);
+    assert_config_eq(&c, &want);
+}
+END_TEST
+
+/* An empty value is the same as unset (`VAR= command`): no warning, the default. */
+static const char *const every_var[] = {
+    "TRUSTCACHE_MODE",           "TRUSTCACHE_STATS",          "TRUSTCACHE_STATS_FORMAT",
+    "TRUSTCACHE_MAX_BUNDLES",    "TRUSTCACHE_MAX_HOSTS",      "TRUSTCACHE_STATS_INTERVAL",
+    "TRUSTCACHE_STATS_SIGNAL",   "TRUSTCACHE_SHARE",
+};
+#define N_VARS ((int)(sizeof(every_var) / sizeof(every_var[0])))
+
+START_TEST(empty_value_is_unset)
+{
+    struct tc_config c, want;
+
+    documented_defaults(&want);
+    parse_one(&c, every_var[_i], "");
+    ck_assert_int_eq(g_nwarn, 0);
     assert_config_eq(&c, &want);
 }
 END_TEST
@@ -529,6 +539,7 @@ Suite *config_suite(void)
 
     t = tcase_create("bad");
     tcase_add_loop_test(t, bad_value_warns_once_keeps_default, 0, N_BAD);
+    tcase_add_loop_test(t, empty_value_is_unset, 0, N_VARS);
     tcase_add_test(t, bad_value_does_not_disturb_others);
     tcase_add_test(t, every_variable_bad_at_once);
     tcase_add_test(t, stats_path_too_long);

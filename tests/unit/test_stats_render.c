@@ -54,7 +54,8 @@ static void sample_view(struct tc_stats_view *v)
 #define DOC_KEYS                                                                              \
     "ca_loads_requested,ca_loads_performed,ca_loads_avoided,ca_loads_passthrough,"            \
     "passthrough_reasons,contexts_created,contexts_freed,contexts_live,"                      \
-    "bytes_avoided_estimate,parse_ns_avoided_estimate,cache_invalidations,bundles,shim"
+    "bytes_avoided_estimate,parse_ns_avoided_estimate,cache_invalidations,"                   \
+    "templates_built,contexts_shared,stores_privatized,template_mutations,bundles,shim"
 
 /* Writes `text` to a scratch file and returns Python's canonical form of it
  * (heap; free()) as `view` selects, failing the test if it is not JSON. */
@@ -109,7 +110,7 @@ START_TEST(json_exact_document)
         " \"passthrough_reasons\": {\"load_failed\": 2, \"not_a_regular_file\": 1},"
         " \"contexts_created\": 9, \"contexts_freed\": 4, \"contexts_live\": 5,"
         " \"bytes_avoided_estimate\": 123456789012,"
-        " \"parse_ns_avoided_estimate\": 98765432109876, \"cache_invalidations\": 5,"
+        " \"parse_ns_avoided_estimate\": 98765432109876, \"cache_invalidations\": 5, \"templates_built\": 0, \"contexts_shared\": 0, \"stores_privatized\": 0, \"template_mutations\": 0,"
         " \"bundles\": ["
         "  {\"path\": \"/etc/ssl/certs/ca-certificates.crt\","
         "   \"sha256\": \"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\","
@@ -168,7 +169,7 @@ START_TEST(json_exact_key_set)
         " \"ca_loads_passthrough\": 0, \"passthrough_reasons\": {\"load_failed\": 2,"
         " \"not_a_regular_file\": 1}, \"contexts_created\": 0, \"contexts_freed\": 0,"
         " \"contexts_live\": 0, \"bytes_avoided_estimate\": 0, \"parse_ns_avoided_estimate\": 0,"
-        " \"cache_invalidations\": 0,"
+        " \"cache_invalidations\": 0, \"templates_built\": 0, \"contexts_shared\": 0, \"stores_privatized\": 0, \"template_mutations\": 0,"
         " \"bundles\": [{\"path\": 0, \"sha256\": 0, \"certs\": 0, \"crls\": 0,"
         "   \"loads_performed\": 0, \"loads_avoided\": 0, \"invalidations\": 0},"
         "  {\"path\": 0, \"sha256\": 0, \"certs\": 0, \"crls\": 0,"
@@ -199,7 +200,7 @@ START_TEST(json_all_zero)
         " \"ca_loads_passthrough\": 0, \"passthrough_reasons\": {},"
         " \"contexts_created\": 0, \"contexts_freed\": 0, \"contexts_live\": 0,"
         " \"bytes_avoided_estimate\": 0, \"parse_ns_avoided_estimate\": 0,"
-        " \"cache_invalidations\": 0, \"bundles\": [],"
+        " \"cache_invalidations\": 0, \"templates_built\": 0, \"contexts_shared\": 0, \"stores_privatized\": 0, \"template_mutations\": 0, \"bundles\": [],"
         " \"shim\": {\"version\": \"0.1.0\", \"openssl_version\": \"not loaded\","
         "          \"mode\": \"on\", \"resolution\": \"none\"}}");
 }
@@ -295,7 +296,7 @@ START_TEST(json_escapes_paths)
         " \"passthrough_reasons\": {\"load_failed\": 2, \"not_a_regular_file\": 1},"
         " \"contexts_created\": 9, \"contexts_freed\": 4, \"contexts_live\": 5,"
         " \"bytes_avoided_estimate\": 123456789012,"
-        " \"parse_ns_avoided_estimate\": 98765432109876, \"cache_invalidations\": 5,"
+        " \"parse_ns_avoided_estimate\": 98765432109876, \"cache_invalidations\": 5, \"templates_built\": 0, \"contexts_shared\": 0, \"stores_privatized\": 0, \"template_mutations\": 0,"
         " \"bundles\": ["
         "  {\"path\": \"/tmp/a \\\"quoted\\\" \\\\back\\\\slash\\u0001\\u001f\\t\\n\\r\\b\\f\\u007f/caf\\u00e9.pem\","
         "   \"sha256\": \"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\","
