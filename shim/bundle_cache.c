@@ -8,6 +8,8 @@
 
 struct tc_cache {
     pthread_rwlock_t lock;
+    pthread_mutex_t fill_lock;     /* guards entry->filling */
+    pthread_cond_t fill_done;
     struct tc_entry *entries;      /* by key */
     struct tc_entry *first, **last; /* creation order, for the stats */
     unsigned nentries, max_entries;
@@ -31,6 +33,8 @@ struct tc_cache *tc_cache_new(unsigned max_bundles, unsigned max_entries,
         free(c);
         return NULL;
     }
+    pthread_mutex_init(&c->fill_lock, NULL);
+    pthread_cond_init(&c->fill_done, NULL);
     c->last = &c->first;
     c->max_bundles = max_bundles ? max_bundles : 1;
     c->max_entries = max_entries ? max_entries : 1;
@@ -321,6 +325,48 @@ unsigned tc_cache_bundle_count(struct tc_cache *c)
     return n;
 }
 
-void tc_cache_lock_for_fork(struct tc_cache *c) { pthread_rwlock_wrlock(&c->lock); }
+int tc_cache_fill_begin(struct tc_cache *c, struct tc_entry *e)
+{
+    struct timespec until;
+    int waited = 0;
 
-void tc_cache_unlock_after_fork(struct tc_cache *c) { pthread_rwlock_unlock(&c->lock); }
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 30;
+    pthread_mutex_lock(&c->fill_lock);
+    while (e->filling) {
+        waited = 1;
+        if (pthread_cond_timedwait(&c->fill_done, &c->fill_lock, &until) != 0)
+            break; /* a stuck filler: go ahead rather than hang the host */
+    }
+    e->filling = 1;
+    pthread_mutex_unlock(&c->fill_lock);
+    return waited;
+}
+
+void tc_cache_fill_end(struct tc_cache *c, struct tc_entry *e)
+{
+    pthread_mutex_lock(&c->fill_lock);
+    e->filling = 0;
+    pthread_cond_broadcast(&c->fill_done);
+    pthread_mutex_unlock(&c->fill_lock);
+}
+
+void tc_cache_lock_for_fork(struct tc_cache *c)
+{
+    pthread_mutex_lock(&c->fill_lock);
+    pthread_rwlock_wrlock(&c->lock);
+}
+
+void tc_cache_unlock_after_fork(struct tc_cache *c, int in_child)
+{
+    struct tc_entry *e;
+
+    /* A filler in another thread does not exist in the child. */
+    for (e = c->first; in_child && e; e = e->next_in_order)
+        e->filling = 0;
+    pthread_rwlock_unlock(&c->lock);
+    if (in_child) {
+        pthread_cond_init(&c->fill_done, NULL);
+    }
+    pthread_mutex_unlock(&c->fill_lock);
+}

@@ -54,6 +54,7 @@ struct tc_entry {
     uint64_t invalidations;    /* atomic */
     char sha_hex[2 * TC_SHA256_LEN + 1]; /* last content seen (cache lock) */
     int certs, crls;           /* of that content (cache lock) */
+    int filling;               /* a thread is parsing this source (fill lock) */
     struct tc_entry *next_in_order;
     UT_hash_handle hh;
 };
@@ -102,6 +103,15 @@ struct tc_bundle *tc_bundle_new(struct tc_cache *c, const char *content_key,
 void tc_bundle_hold(struct tc_bundle *b);
 void tc_bundle_release(struct tc_bundle *b);
 
+/*
+ * Single flight: one thread at a time fills an entry, so simultaneous first
+ * loads of a bundle parse it once.  Blocks while another thread fills it and
+ * returns 1 if it had to wait (the caller should look for a hit again).  A
+ * filler that takes longer than 30 s is not waited for any more.
+ */
+int tc_cache_fill_begin(struct tc_cache *c, struct tc_entry *e);
+void tc_cache_fill_end(struct tc_cache *c, struct tc_entry *e);
+
 /* Visits every entry in creation order, under the shared lock. */
 void tc_cache_foreach_entry(struct tc_cache *c, void (*fn)(const struct tc_entry *e, void *arg),
                             void *arg);
@@ -110,6 +120,6 @@ unsigned tc_cache_bundle_count(struct tc_cache *c);
 
 /* fork(): hold the lock across it so the child never inherits it mid-update. */
 void tc_cache_lock_for_fork(struct tc_cache *c);
-void tc_cache_unlock_after_fork(struct tc_cache *c);
+void tc_cache_unlock_after_fork(struct tc_cache *c, int in_child);
 
 #endif

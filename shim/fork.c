@@ -23,9 +23,10 @@ static void lock_copy(struct tc_ossl *o, void *arg)
 
 static void unlock_copy(struct tc_ossl *o, void *arg)
 {
-    (void)arg;
+    int in_child = arg != NULL;
+
     if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) > 0) {
-        tc_cache_unlock_after_fork(o->cache);
+        tc_cache_unlock_after_fork(o->cache, in_child);
         tc_templates_unlock_after_fork(o);
     }
     pthread_mutex_unlock(&o->init_lock);
@@ -36,6 +37,8 @@ static void prepare(void)
     tc_resolve_atfork_prepare();
     tc_ossl_foreach(lock_copy, NULL);
 }
+
+static int g_child_marker;
 
 static void parent(void)
 {
@@ -52,7 +55,7 @@ static void child(void)
     tc_counters_reset();
     tc_counters.contexts_created = keep.contexts_created;
     tc_counters.contexts_freed = keep.contexts_freed;
-    tc_ossl_foreach(unlock_copy, NULL);
+    tc_ossl_foreach(unlock_copy, &g_child_marker);
     tc_resolve_atfork_child();
 }
 

@@ -111,10 +111,10 @@ static void fill(struct tc_ossl *o, const struct tc_source *src, struct tc_acq *
     content_key(ckey, sizeof(ckey), src, sha);
     b = tc_cache_find_content(o->cache, ckey);
     a->hit = b != NULL; /* the same bytes under another path: no parse */
-    if (!b && tc_config()->mode == TC_MODE_OBSERVE)
-        b = tc_bundle_new(o->cache, ckey, sha); /* observe: remember, never parse */
-    else if (!b && !(b = tc_bundle_parse(o, ckey, sha, src, &a->why)))
+    if (!b && !(b = tc_bundle_parse(o, ckey, sha, src, &a->why)))
         return;
+    if (!a->hit && tc_config()->mode == TC_MODE_OBSERVE)
+        tc_bundle_release_objects(b, o); /* observe keeps what it learnt, not the objects */
     /* The parser opened the path itself: it must have read what was hashed. */
     if (!a->hit && (tc_identity_of(src->path, &after) != TC_STAT_OK ||
                     !tc_identity_equal(&after, &read_id))) {
@@ -151,8 +151,14 @@ void tc_acquire(struct tc_ossl *o, const struct tc_source *src, struct tc_acq *a
     }
     a->bundle = try_hit(o, a->entry, &now);
     a->hit = a->bundle != NULL;
-    if (!a->bundle)
+    if (a->bundle)
+        return;
+    /* One filler per source; those who waited for it look again first. */
+    if (tc_cache_fill_begin(o->cache, a->entry) && (a->bundle = try_hit(o, a->entry, &now)))
+        a->hit = 1;
+    else
         fill(o, src, a);
+    tc_cache_fill_end(o->cache, a->entry);
 }
 
 void tc_acq_finish(struct tc_acq *a, int served)
