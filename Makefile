@@ -115,15 +115,7 @@ check-core: deps-check $(BUILD)/libtrustcache.so
 bench: deps-demo $(BUILD)/libtrustcache.so
 	@set -e; for t in $(BENCH_TARGETS); do $(MAKE) --no-print-directory $$t; done
 
-install: $(BUILD)/libtrustcache.so
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR)
-	install -m 0644 $(BUILD)/libtrustcache.so $(DESTDIR)$(LIBDIR)/libtrustcache.so
-	@for t in tools/trustcache-run tools/trustcache-stats; do \
-	  [ -f $$t ] && install -m 0755 $$t $(DESTDIR)$(BINDIR)/ || true; done
-
-uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/libtrustcache.so $(DESTDIR)$(BINDIR)/trustcache-run $(DESTDIR)$(BINDIR)/trustcache-stats
-	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null
+# install and uninstall: mk/install.mk
 
 clean:
 	rm -rf $(BUILD)/libtrustcache.so $(BUILD)/exports.map $(BUILD)/asan $(BUILD)/tsan $(BUILD)/obj $(BUILD)/tests

@@ -1,0 +1,33 @@
+# `make install PREFIX=/usr/local DESTDIR=` and `make uninstall`.
+#
+#   $(PREFIX)/lib/trustcache/libtrustcache.so   the library (its own directory,
+#                                               so it is never on the linker's
+#                                               default search path)
+#   $(PREFIX)/bin/trustcache-run                finds the library relative to
+#   $(PREFIX)/bin/trustcache-stats              itself, so any PREFIX works
+#   $(PREFIX)/share/man/man1/trustcache-run.1
+#   $(PREFIX)/share/man/man7/trustcache.7
+#
+# DESTDIR stages the tree elsewhere (packaging, container image layers, tests);
+# nothing in the installed files records it.
+
+MANDIR      ?= $(PREFIX)/share/man
+# Tools are installed only if present: another tool may not exist yet.
+INSTALL_TOOLS = $(wildcard tools/trustcache-run tools/trustcache-stats)
+MAN_PAGES   := man/trustcache-run.1 man/trustcache.7
+
+.PHONY: install uninstall
+
+install: $(BUILD)/libtrustcache.so
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	install -m 0644 $(BUILD)/libtrustcache.so $(DESTDIR)$(LIBDIR)/libtrustcache.so
+	install -m 0755 $(INSTALL_TOOLS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 man/trustcache-run.1 $(DESTDIR)$(MANDIR)/man1/trustcache-run.1
+	install -m 0644 man/trustcache.7 $(DESTDIR)$(MANDIR)/man7/trustcache.7
+
+# Names are listed, never globbed: uninstall removes only what install made.
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libtrustcache.so
+	rm -f $(DESTDIR)$(BINDIR)/trustcache-run $(DESTDIR)$(BINDIR)/trustcache-stats
+	rm -f $(DESTDIR)$(MANDIR)/man1/trustcache-run.1 $(DESTDIR)$(MANDIR)/man7/trustcache.7
+	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null
