@@ -237,7 +237,7 @@ static int evict_over_bound(struct tc_cache *c, struct tc_bundle *keep, struct t
                 e->bundle = NULL;
                 victim->entries--;
                 if (n + 2 > *cap) {
-                    struct tc_bundle **bigger = realloc(*drop, sizeof(**drop) * (size_t)(*cap * 2));
+                    struct tc_bundle **bigger = realloc(*drop, sizeof(struct tc_bundle *) * (size_t)(*cap * 2));
                     if (!bigger)
                         continue; /* leak one reference rather than free in use */
                     *drop = bigger;
@@ -259,7 +259,7 @@ struct tc_bundle *tc_cache_attach(struct tc_cache *c, struct tc_entry *e, struct
     struct tc_bundle *existing, *old_drop[3], **drop;
     int cap = 8, n_old, n_evict = 0;
 
-    drop = malloc(sizeof(*drop) * (size_t)cap);
+    drop = malloc(sizeof(struct tc_bundle *) * (size_t)cap);
     pthread_rwlock_wrlock(&c->lock);
     if (!b->in_table) {
         HASH_FIND_STR(c->bundles, b->content_key, existing);
@@ -364,9 +364,17 @@ void tc_cache_unlock_after_fork(struct tc_cache *c, int in_child)
     /* A filler in another thread does not exist in the child. */
     for (e = c->first; in_child && e; e = e->next_in_order)
         e->filling = 0;
-    pthread_rwlock_unlock(&c->lock);
+    /*
+     * glibc records the writer's thread id, and the forking thread has a new
+     * one in the child, where an unlock would not release the lock: start the
+     * child with fresh locks instead.
+     */
     if (in_child) {
+        pthread_rwlock_init(&c->lock, NULL);
         pthread_cond_init(&c->fill_done, NULL);
+        pthread_mutex_init(&c->fill_lock, NULL);
+        return;
     }
+    pthread_rwlock_unlock(&c->lock);
     pthread_mutex_unlock(&c->fill_lock);
 }

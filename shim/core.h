@@ -40,6 +40,7 @@ struct tc_ctx_rec {
     char *propq;
     int state;                 /* enum tc_ctx_state (template.h) */
     struct tc_template *tmpl;  /* recipe so far; kept until the context dies */
+    int verified;              /* atomic: a verification ran on its shared store */
     struct tc_ossl *o;
 };
 void tc_ctx_track(struct tc_ossl *o, SSL_CTX *ctx, OSSL_LIB_CTX *libctx, const char *propq);

@@ -27,9 +27,12 @@ static void unlock_copy(struct tc_ossl *o, void *arg)
 
     if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) > 0) {
         tc_cache_unlock_after_fork(o->cache, in_child);
-        tc_templates_unlock_after_fork(o);
+        tc_templates_unlock_after_fork(o, in_child);
     }
-    pthread_mutex_unlock(&o->init_lock);
+    if (in_child)
+        pthread_mutex_init(&o->init_lock, NULL); /* fresh, like every lock in the child */
+    else
+        pthread_mutex_unlock(&o->init_lock);
 }
 
 static void prepare(void)

@@ -167,3 +167,19 @@ TC_EXPORT void X509_STORE_set_verify_cb(X509_STORE *st, X509_STORE_CTX_verify_cb
     TC_CHECK_MUTATION(st, "X509_STORE_set_verify_cb");
     real(st, cb);
 }
+
+/*
+ * Every verification of a handshake: a context on a shared template has its
+ * store's lookups (and hash-dir loads) happen in the template, so the shim
+ * notes it, for the context's private copy should it ever ask for its store.
+ */
+TC_EXPORT int X509_verify_cert(X509_STORE_CTX *sctx)
+{
+    TC_TARGET(X509_verify_cert);
+
+    if (!real)
+        return -1;
+    if (!tc_bypass())
+        tc_template_note_verification(o, sctx);
+    return real(sctx);
+}

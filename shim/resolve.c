@@ -373,4 +373,4 @@ void tc_ossl_foreach(void (*fn)(struct tc_ossl *o, void *arg), void *arg)
 
 void tc_resolve_atfork_prepare(void) { pthread_mutex_lock(&g_registry_lock); }
 void tc_resolve_atfork_parent(void) { pthread_mutex_unlock(&g_registry_lock); }
-void tc_resolve_atfork_child(void) { pthread_mutex_unlock(&g_registry_lock); }
+void tc_resolve_atfork_child(void) { pthread_mutex_init(&g_registry_lock, NULL); }

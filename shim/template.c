@@ -339,6 +339,100 @@ int tc_template_apply(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec,
     return 1;
 }
 
+static int cmp_ptr(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static void **object_pointers(struct tc_ossl *o, X509_STORE *store, int *n, int *sorted,
+                              unsigned char **is_crl, int hold)
+{
+    STACK_OF(X509_OBJECT) *objs;
+    void **ptrs = NULL;
+    int i;
+
+    o->X509_STORE_lock(store);
+    objs = o->X509_STORE_get0_objects(store);
+    *n = o->OPENSSL_sk_num((const OPENSSL_STACK *)objs);
+    *sorted = o->OPENSSL_sk_is_sorted((const OPENSSL_STACK *)objs);
+    if (*n > 0 && (ptrs = calloc((size_t)*n, sizeof(*ptrs))) &&
+        (!is_crl || (*is_crl = calloc((size_t)*n, 1)))) {
+        for (i = 0; i < *n; i++) {
+            X509_OBJECT *obj = o->OPENSSL_sk_value((const OPENSSL_STACK *)objs, i);
+            int crl = o->X509_OBJECT_get_type(obj) == X509_LU_CRL;
+            ptrs[i] = crl ? (void *)o->X509_OBJECT_get0_X509_CRL(obj)
+                          : (void *)o->X509_OBJECT_get0_X509(obj);
+            if (is_crl)
+                (*is_crl)[i] = (unsigned char)crl;
+            if (hold && crl)
+                o->X509_CRL_up_ref(ptrs[i]);
+            else if (hold)
+                o->X509_up_ref(ptrs[i]);
+        }
+    } else {
+        free(ptrs);
+        ptrs = NULL;
+        *n = 0;
+    }
+    o->X509_STORE_unlock(store);
+    return ptrs;
+}
+
+/*
+ * A context that verified on the template would by now hold, in its own
+ * store, the certificates its hash-dir lookups loaded, and its object stack
+ * would be sorted by those lookups.  The private copy gets both: the objects
+ * lookups added to the template (after the recipe's; by whichever sharing
+ * context's handshake, each one a certificate this context's own lookup loads
+ * the moment it needs it, so trust is the same), then the sort.
+ */
+static void copy_lookup_state(struct tc_ossl *o, X509_STORE *from, X509_STORE *to)
+{
+    unsigned char *is_crl = NULL;
+    int i, n = 0, nown = 0, sorted;
+    void **held = object_pointers(o, from, &n, &sorted, &is_crl, 1);
+    void **own = object_pointers(o, to, &nown, &sorted, NULL, 0);
+
+    if (own)
+        qsort(own, (size_t)nown, sizeof(*own), cmp_ptr);
+    for (i = 0; i < n; i++) {
+        int present = own && bsearch(&held[i], own, (size_t)nown, sizeof(*own), cmp_ptr);
+        if (is_crl[i]) {
+            if (!present)
+                o->X509_STORE_add_crl(to, held[i]);
+            o->X509_CRL_free(held[i]);
+        } else {
+            if (!present)
+                o->X509_STORE_add_cert(to, held[i]);
+            o->X509_free(held[i]);
+        }
+    }
+    free(held);
+    free(is_crl);
+    free(own);
+    o->X509_STORE_lock(to);
+    o->OPENSSL_sk_sort((OPENSSL_STACK *)o->X509_STORE_get0_objects(to));
+    o->X509_STORE_unlock(to);
+}
+
+void tc_template_note_verification(struct tc_ossl *o, X509_STORE_CTX *sctx)
+{
+    struct tc_ctx_rec *rec;
+    SSL *ssl;
+    int idx;
+
+    if (!o->templates || !o->SSL_get_ex_data_X509_STORE_CTX_idx || !o->SSL_get_SSL_CTX ||
+        !tc_store_template(o, o->X509_STORE_CTX_get0_store(sctx)))
+        return;
+    idx = o->SSL_get_ex_data_X509_STORE_CTX_idx();
+    ssl = idx >= 0 ? o->X509_STORE_CTX_get_ex_data(sctx, idx) : NULL;
+    rec = ssl ? tc_ctx_get(o, o->SSL_get_SSL_CTX(ssl)) : NULL;
+    if (rec)
+        __atomic_store_n(&rec->verified, 1, __ATOMIC_RELAXED);
+}
+
 void tc_template_privatize(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec)
 {
     struct tc_template *t = rec->tmpl;
@@ -354,6 +448,11 @@ void tc_template_privatize(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *r
         /* Cannot rebuild: keep the template, but no other context gets it. */
         tc_template_check_mutation(o, t->store, NULL, "private copy failed");
         return;
+    }
+    if (__atomic_load_n(&rec->verified, __ATOMIC_RELAXED)) {
+        o->ERR_set_mark();
+        copy_lookup_state(o, t->store, own);
+        o->ERR_pop_to_mark();
     }
     /*
      * The record keeps its template reference until the context dies, so a
@@ -406,8 +505,12 @@ void tc_templates_lock_for_fork(struct tc_ossl *o)
         pthread_rwlock_wrlock(&o->templates->lock);
 }
 
-void tc_templates_unlock_after_fork(struct tc_ossl *o)
+void tc_templates_unlock_after_fork(struct tc_ossl *o, int in_child)
 {
-    if (o->templates)
+    if (!o->templates)
+        return;
+    if (in_child) /* see tc_cache_unlock_after_fork */
+        pthread_rwlock_init(&o->templates->lock, NULL);
+    else
         pthread_rwlock_unlock(&o->templates->lock);
 }

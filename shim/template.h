@@ -67,7 +67,10 @@ void tc_template_check_mutation(struct tc_ossl *o, X509_STORE *store, const void
 
 struct tc_templates *tc_templates_new(unsigned max);
 void tc_templates_lock_for_fork(struct tc_ossl *o);
-void tc_templates_unlock_after_fork(struct tc_ossl *o);
+void tc_templates_unlock_after_fork(struct tc_ossl *o, int in_child);
+
+/* A verification is about to run on `sctx`: remember it for its context. */
+void tc_template_note_verification(struct tc_ossl *o, X509_STORE_CTX *sctx);
 
 /* Sharing is on (TRUSTCACHE_SHARE, mode on). */
 int tc_sharing_enabled(void);

@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "lib"))
@@ -99,7 +100,7 @@ def run_scenario(exe, name, count, fix, server, workdir, preload=None, stats_pat
         rc, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
     except subprocess.TimeoutExpired as e:
         rc, stdout, stderr = "timeout", e.stdout or "", "timed out after %ds" % TIMEOUT
-    after = server.stats()
+    after = settled_stats(server)
     try:
         result = json.loads(stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -107,6 +108,22 @@ def run_scenario(exe, name, count, fix, server, workdir, preload=None, stats_pat
     return {"rc": rc, "result": result, "stderr": stderr,
             "handshakes": {"ok": after["handshakes_ok"] - before["handshakes_ok"],
                            "failed": after["handshakes_failed"] - before["handshakes_failed"]}}
+
+
+def settled_stats(server, quiet=0.15, limit=5.0):
+    """The server's counts once they stop changing: a refused handshake is
+    counted by the server's own thread, possibly after the client has exited."""
+    deadline = time.monotonic() + limit
+    last = server.stats()
+    stable_since = time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.03)
+        now = server.stats()
+        if now != last:
+            last, stable_since = now, time.monotonic()
+        elif time.monotonic() - stable_since >= quiet:
+            break
+    return last
 
 
 # ---------------------------------------------------------------- checks
