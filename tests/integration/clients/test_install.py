@@ -1,0 +1,195 @@
+"""make install into a temporary DESTDIR, the installed trustcache-run, and
+the container entrypoint as the images under examples/docker run it."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+
+from common import TOP, check_invariant, make, read_json, run
+
+PREFIX = "/usr/local"
+INSTALLED = {
+    "lib/trustcache/libtrustcache.so": 0o644,
+    "bin/trustcache-run": 0o755,
+    "share/man/man1/trustcache-run.1": 0o644,
+    "share/man/man7/trustcache.7": 0o644,
+}
+DOCKER = os.path.join(TOP, "examples", "docker")
+
+# A Python TLS client: two contexts loading the bundle, then a real request.
+CLIENT = """
+import json, os, ssl, sys, urllib.request
+url, bundle = sys.argv[1], sys.argv[2]
+for _ in range(2):
+    ssl.create_default_context(cafile=bundle)
+ctx = ssl.create_default_context(cafile=bundle)
+with urllib.request.urlopen(url, context=ctx, timeout=10) as r:
+    status = r.status
+print(json.dumps({"status": status, "LD_PRELOAD": os.environ.get("LD_PRELOAD")}))
+"""
+
+
+def destdir(ctx):
+    return os.path.join(ctx.tmp, "root")
+
+
+def installed(ctx, rel):
+    return destdir(ctx) + PREFIX + "/" + rel
+
+
+def ensure_installed(ctx):
+    if not os.path.exists(installed(ctx, "bin/trustcache-run")):
+        return make(ctx, "install", DESTDIR=destdir(ctx), PREFIX=PREFIX)
+    return None
+
+
+def test_install_layout(rep, ctx):
+    proc = ensure_installed(ctx)
+    rep.check("make install DESTDIR=... PREFIX=/usr/local succeeds",
+              proc is not None and proc.returncode == 0,
+              proc and (proc.stdout + proc.stderr))
+    for rel, mode in INSTALLED.items():
+        path = installed(ctx, rel)
+        ok = os.path.isfile(path) and (os.stat(path).st_mode & 0o777) == mode
+        rep.check("installed %s%s/%s, mode %o" % ("$DESTDIR", PREFIX, rel, mode), ok)
+    stats_tool = os.path.join(TOP, "tools", "trustcache-stats")
+    if os.path.exists(stats_tool):
+        rep.check("installed trustcache-stats too",
+                  os.access(installed(ctx, "bin/trustcache-stats"), os.X_OK))
+    with open(installed(ctx, "lib/trustcache/libtrustcache.so"), "rb") as a, \
+            open(ctx.shim, "rb") as b:
+        rep.check("the installed library is the built one", a.read() == b.read())
+    for page in ("share/man/man1/trustcache-run.1", "share/man/man7/trustcache.7"):
+        proc = run(["man", "--warnings", "-l", installed(ctx, page)], env={"MANWIDTH": "80"})
+        rep.check("man -l %s renders without warnings" % os.path.basename(page),
+                  proc.returncode == 0 and "NAME" in proc.stdout and not proc.stderr.strip(),
+                  proc.stderr)
+
+
+def test_installed_runner(rep, ctx):
+    """The installed trustcache-run finds the installed library (not the
+    source tree's) and a Python TLS load is served from the cache."""
+    ensure_installed(ctx)
+    runner = installed(ctx, "bin/trustcache-run")
+    lib = installed(ctx, "lib/trustcache/libtrustcache.so")
+    stats = os.path.join(ctx.tmp, "installed-stats.json")
+    proc = run([runner, "--stats", stats, "--", sys.executable, "-c", CLIENT,
+                ctx.server.url, ctx.pki.bundle])
+    out = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "{}"
+    res = __import__("json").loads(out)
+    rep.check("installed trustcache-run: the Python client got HTTP 200",
+              proc.returncode == 0 and res.get("status") == 200, proc.stderr)
+    rep.equal("installed trustcache-run preloaded the installed library", res.get("LD_PRELOAD"),
+              lib)
+    st = read_json(stats)
+    check_invariant(rep, "installed run stats", st)
+    rep.check("installed run: the bundle was parsed once and served from cache after",
+              st is not None and st["ca_loads_performed"] == 1 and st["ca_loads_avoided"] >= 2,
+              st)
+
+
+def test_uninstall(rep, ctx):
+    ensure_installed(ctx)
+    proc = make(ctx, "uninstall", DESTDIR=destdir(ctx), PREFIX=PREFIX)
+    rep.check("make uninstall succeeds", proc.returncode == 0, proc.stdout + proc.stderr)
+    left = [rel for rel in INSTALLED if os.path.exists(installed(ctx, rel))]
+    rep.check("make uninstall removed every installed file", not left, left)
+    rep.check("make uninstall removed lib/trustcache/",
+              not os.path.exists(installed(ctx, "lib/trustcache")))
+
+
+# ------------------------------------------------------------ containers
+
+def dockerfile_lines(name):
+    with open(os.path.join(DOCKER, name), encoding="utf-8") as f:
+        text = f.read().replace("\\\n", " ")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def test_dockerfiles(rep, ctx):
+    """Docker cannot run here; check what can be checked without it."""
+    for name in ("Dockerfile.debian", "Dockerfile.python"):
+        lines = dockerfile_lines(name)
+        rep.check("%s: ENTRYPOINT [\"trustcache-run\", \"--\"]" % name,
+                  'ENTRYPOINT ["trustcache-run", "--"]' in lines)
+        rep.check("%s: checks the program with trustcache-run --check at build time" % name,
+                  any(re.match(r"RUN trustcache-run --check \S+$", ln) for ln in lines))
+        srcs = [ln.split()[1] for ln in lines if ln.startswith("COPY ") and "--from" not in ln]
+        missing = [s for s in srcs if not os.path.exists(os.path.join(TOP, s))]
+        rep.check("%s: every COPY source exists in the source tree (%s)" % (name, " ".join(srcs)),
+                  srcs and not missing, missing)
+        bases = [ln.split()[1] for ln in lines if ln.startswith("FROM ")]
+        want = "debian:12-slim" if name.endswith("debian") else "python:3.12-slim"
+        rep.check("%s: built on %s" % (name, want), bases and all(b == want for b in bases),
+                  bases)
+
+
+def pod_env():
+    """name -> value of the app container's env in pod.yaml (a flat reader
+    for the fixed layout of that file; no YAML parser in the stdlib)."""
+    env, name = {}, None
+    with open(os.path.join(DOCKER, "pod.yaml"), encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip()
+            m = re.match(r"\s*- name: (\S+)$", line)
+            if m:
+                name = m.group(1)
+                continue
+            m = re.match(r"\s*value: \"?([^\"]*)\"?$", line)
+            if m and name:
+                env[name] = m.group(1)
+                name = None
+    return env
+
+
+def test_entrypoint_like_pod(rep, ctx):
+    """The entrypoint as the pod runs it: installed tree as the image's root
+    layout, the pod's TRUSTCACHE_* settings, the textfile directory a temp
+    dir, $(POD_NAME) expanded as Kubernetes does."""
+    ensure_installed(ctx)
+    env = pod_env()
+    want = {"TRUSTCACHE_STATS": "/var/lib/node_exporter/textfile/trustcache-$(POD_NAME)-%p.prom",
+            "TRUSTCACHE_STATS_FORMAT": "prom", "TRUSTCACHE_STATS_INTERVAL": "15"}
+    for k, v in want.items():
+        rep.equal("pod.yaml sets %s" % k, env.get(k), v)
+    textfile = os.path.join(ctx.tmp, "textfile")
+    os.makedirs(textfile)
+    stats = env.get("TRUSTCACHE_STATS", "").replace("/var/lib/node_exporter/textfile", textfile)
+    stats = stats.replace("$(POD_NAME)", "api-client")
+    runner = installed(ctx, "bin/trustcache-run")
+    p = subprocess.Popen([runner, "--", sys.executable, "-c", CLIENT, ctx.server.url,
+                          ctx.pki.bundle], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True,
+                         env=dict({k: v for k, v in os.environ.items()
+                                   if not k.startswith("TRUSTCACHE_") and k != "LD_PRELOAD"},
+                                  TRUSTCACHE_STATS=stats,
+                                  TRUSTCACHE_STATS_FORMAT=env.get("TRUSTCACHE_STATS_FORMAT", ""),
+                                  TRUSTCACHE_STATS_INTERVAL=env.get("TRUSTCACHE_STATS_INTERVAL",
+                                                                    "")))
+    out, err = p.communicate(timeout=60)
+    rep.check("pod entrypoint: the client ran (HTTP 200), no warning from the shim",
+              p.returncode == 0 and '"status": 200' in out and "trustcache:" not in err,
+              out + err)
+    path = os.path.join(textfile, "trustcache-api-client-%d.prom" % p.pid)
+    rep.check("pod entrypoint: the stats file is named for the pod and the pid "
+              "(exec: the client kept the wrapper's pid)", os.path.exists(path),
+              os.listdir(textfile))
+    if not os.path.exists(path):
+        return
+    text = open(path, encoding="utf-8").read()
+    if "# TYPE " not in text:
+        rep.skip("pod entrypoint: Prometheus text in the .prom file",
+                 "this build of the shim does not render TRUSTCACHE_STATS_FORMAT=prom yet "
+                 "(it wrote %r...)" % text[:40])
+        return
+    samples = dict(re.findall(r"^(trustcache_[a-z_]+)(?:\{[^}]*\})? ([0-9.e+-]+)$", text, re.M))
+    rep.check("pod entrypoint: the .prom file holds trustcache_* samples with # TYPE lines",
+              bool(samples) and all(ln.startswith(("# HELP ", "# TYPE ", "trustcache_"))
+                                    for ln in text.splitlines() if ln.strip()),
+              text[:2000])
+
+
+TESTS = [test_install_layout, test_installed_runner, test_dockerfiles, test_entrypoint_like_pod,
+         test_uninstall]
