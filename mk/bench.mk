@@ -15,3 +15,18 @@ $(BUILD)/bench/ctx_loop: tests/bench/ctx_loop.c | deps-build
 bench-core: deps-demo $(BUILD)/libtrustcache.so $(BUILD)/bench/ctx_loop
 	@$(PY_MACHINE) tests/bench/bench.py --shim $(BUILD)/libtrustcache.so \
 	  --ctx-loop $(BUILD)/bench/ctx_loop --python $(PY_MACHINE) $(BENCH_ARGS)
+
+# Client rows (tests/bench/bench_clients.py): P3, a requests.get() loop
+# under gc.disable() (req/s and RSS growth over 3,000 requests, and a loop
+# that keeps its responses); P4, pgbench -C with sslmode=verify-full against
+# a throwaway local PostgreSQL cluster.  BENCH_CLIENTS_ARGS="--rows P4 --quick".
+BENCH_CLIENTS_ARGS ?=
+BENCH_TARGETS += bench-clients
+
+.PHONY: bench-clients deps-bench-clients
+deps-bench-clients: | $(BUILD)
+	$(call need_pkgs,postgresql)
+
+bench-clients: deps-demo deps-bench-clients $(BUILD)/libtrustcache.so
+	@$(PY_MACHINE) tests/bench/bench_clients.py --shim $(BUILD)/libtrustcache.so \
+	  --python $(PY_MACHINE) $(BENCH_CLIENTS_ARGS)
