@@ -1,8 +1,9 @@
 # Real clients under the shim: the examples under examples/ (each runnable on
 # its own with `make -C examples/NAME run`), trustcache-run, and make install.
 #
-#   make check-clients     every example, driven and checked by
-#                          tests/integration/clients/run.py
+#   make check-clients     every example and make demo, small, driven and
+#                          checked by tests/integration/clients/run.py
+#                          (about 30 s once the packages are installed)
 #   make check-run         trustcache-run, --check, make install into a
 #                          temporary DESTDIR, the container entrypoint
 #                          (signals, exit codes) -- quick, part of make check
@@ -17,7 +18,7 @@ DEPS_CLIENTS := $(DEPS_RUN) postgresql ruby php-cli libio-socket-ssl-perl gnuplo
 CLIENTS_ARGS ?=
 CLIENTS_PYTHON ?= python3
 
-CHECK_TARGETS += check-run
+CHECK_TARGETS += check-run check-clients
 
 .PHONY: deps-pkgs deps-run deps-clients check-clients check-run
 
