@@ -35,6 +35,7 @@ int tc_bypass(void);
 
 /* ---- ctx_track.c: contexts created through the hooks ------------------- */
 struct tc_template;
+struct tc_ctx_acct;
 struct tc_ctx_rec {
     OSSL_LIB_CTX *libctx;
     char *propq;
@@ -42,11 +43,35 @@ struct tc_ctx_rec {
     struct tc_template *tmpl;  /* recipe so far; kept until the context dies */
     int verified;              /* atomic: a verification ran on its shared store */
     struct tc_ossl *o;
+    /*
+     * Accounting (acct.c).  The record outlives its context while anything
+     * still refers to it: a connection made from it, or a load on its way
+     * (ctx_track.c), so neither ever touches freed memory.
+     */
+    int refs;                  /* atomic: the context's own reference, plus those */
+    int dead;                  /* the context is destroyed (acct.c lock) */
+    struct tc_ctx_acct *acct;  /* its loads, bundles held, hosts served (acct.c lock) */
 };
 void tc_ctx_track(struct tc_ossl *o, SSL_CTX *ctx, OSSL_LIB_CTX *libctx, const char *propq);
+/* The context's record; also notes it as the target of this thread's next CA load. */
 struct tc_ctx_rec *tc_ctx_get(struct tc_ossl *o, const SSL_CTX *ctx);
+/* The context's record, nothing else (connections). */
+struct tc_ctx_rec *tc_ctx_lookup(struct tc_ossl *o, const SSL_CTX *ctx);
+void tc_ctx_hold(struct tc_ctx_rec *rec);
+void tc_ctx_release(struct tc_ctx_rec *rec);
+/* A CA load from `entry` (a struct tc_entry) finished: counted, if it was
+ * served, for the context tc_ctx_get last named on this thread, if any. */
+void tc_ctx_count_load(const void *entry, int hit, int served);
 void tc_ctx_rec_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
                         void *argp);
+
+/* ---- conn_track.c: connections (SSL objects), for the per-host stats ---- */
+void tc_conn_new(struct tc_ossl *o, SSL *s, SSL_CTX *ctx);
+/* The connection's host became known (SNI, or the name to verify). */
+void tc_conn_host(struct tc_ossl *o, SSL *s, const char *host);
+void tc_conn_atfork_prepare(void);
+void tc_conn_atfork_parent(void);
+void tc_conn_atfork_child(void);
 
 /* ---- bundle_fill.c: parsing a bundle with OpenSSL's own loader ---------- */
 int tc_real_loader(struct tc_ossl *o, X509_LOOKUP *lu, const struct tc_source *src);

@@ -1,11 +1,12 @@
 /*
  * fork(): every lock the shim owns is taken before the fork and released on
  * both sides, so a child never inherits one held by a thread that does not
- * exist there.  The child starts its own load counters.
+ * exist there.  The child starts its own load counters and host table.
  */
 #include <pthread.h>
 #include <string.h>
 
+#include "acct.h"
 #include "bundle_cache.h"
 #include "core.h"
 #include "stats.h"
@@ -39,25 +40,39 @@ static void prepare(void)
 {
     tc_resolve_atfork_prepare();
     tc_ossl_foreach(lock_copy, NULL);
+    tc_acct_atfork_prepare();
+    tc_conn_atfork_prepare();
 }
 
 static int g_child_marker;
 
 static void parent(void)
 {
+    tc_conn_atfork_parent();
+    tc_acct_atfork_parent();
     tc_ossl_foreach(unlock_copy, NULL);
     tc_resolve_atfork_parent();
 }
 
-static void child(void)
+/* Contexts alive at the fork are alive in the child too: keep those counts. */
+static void restart_counters(void)
 {
     struct tc_counters keep;
 
-    /* Contexts alive at the fork are alive in the child too: keep those. */
     tc_counters_snapshot(&keep);
     tc_counters_reset();
     tc_counters.contexts_created = keep.contexts_created;
     tc_counters.contexts_freed = keep.contexts_freed;
+    tc_counters.contexts_live_peak = keep.contexts_created > keep.contexts_freed
+                                         ? keep.contexts_created - keep.contexts_freed
+                                         : 0;
+}
+
+static void child(void)
+{
+    restart_counters();
+    tc_conn_atfork_child();
+    tc_acct_atfork_child();
     tc_ossl_foreach(unlock_copy, &g_child_marker);
     tc_resolve_atfork_child();
 }

@@ -165,6 +165,7 @@ void tc_acq_finish(struct tc_acq *a, int served)
 {
     struct tc_bundle *b = a->bundle;
 
+    tc_ctx_count_load(a->entry, a->hit, b && served); /* per-context stats (ctx_track.c) */
     if (b && served) {
         if (a->hit) {
             TC_COUNT(ca_loads_avoided, 1);

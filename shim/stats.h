@@ -24,6 +24,7 @@ struct tc_counters {
     uint64_t contexts_shared;
     uint64_t stores_privatized;
     uint64_t template_mutations;
+    uint64_t contexts_live_peak;   /* most contexts alive at once (ctx_track.c) */
 };
 
 extern struct tc_counters tc_counters;

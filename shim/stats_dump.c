@@ -42,6 +42,7 @@ static void collect_entry(const struct tc_entry *e, void *arg)
     s->loads_performed = __atomic_load_n(&e->loads_performed, __ATOMIC_RELAXED);
     s->loads_avoided = __atomic_load_n(&e->loads_avoided, __ATOMIC_RELAXED);
     s->invalidations = __atomic_load_n(&e->invalidations, __ATOMIC_RELAXED);
+    s->key = e;
     c->v->nbundles++;
 }
 
@@ -59,13 +60,20 @@ static void collect_copy(struct tc_ossl *o, void *arg)
         tc_cache_foreach_entry(o->cache, collect_entry, c);
 }
 
+static tc_stats_source_fn g_source; /* atomic */
+
+void tc_stats_set_source(tc_stats_source_fn fn) { __atomic_store_n(&g_source, fn, __ATOMIC_RELEASE); }
+
 void tc_stats_collect(struct tc_stats_view *v)
 {
     struct collect c = {.v = v};
+    tc_stats_source_fn source = __atomic_load_n(&g_source, __ATOMIC_ACQUIRE);
 
     memset(v, 0, sizeof(*v));
     tc_counters_snapshot(&v->counters);
     tc_ossl_foreach(collect_copy, &c);
+    if (source)
+        source(v);
     v->version = TC_VERSION;
     v->openssl_version = c.first ? (c.first->version_text[0] ? c.first->version_text : "unknown")
                                  : "not loaded";
@@ -83,6 +91,9 @@ void tc_stats_view_free(struct tc_stats_view *v)
     for (i = 0; i < v->nbundles; i++)
         free(v->bundles[i].path);
     free(v->bundles);
+    for (i = 0; i < v->nhosts; i++)
+        free(v->hosts[i].host);
+    free(v->hosts);
     memset(v, 0, sizeof(*v));
 }
 
@@ -158,11 +169,26 @@ static void warn(const char *what, const char *path)
         return;
 }
 
+static void render(const struct tc_config *cfg, struct tc_buf *out)
+{
+    enum tc_stats_format fmt = cfg->stats_format;
+    struct tc_stats_view v;
+
+    if (fmt == TC_FMT_AUTO)
+        fmt = cfg->stats_dest == TC_STATS_STDERR ? TC_FMT_TEXT : TC_FMT_JSON;
+    tc_stats_collect(&v);
+    if (fmt == TC_FMT_JSON)
+        tc_render_json(&v, out);
+    else if (fmt == TC_FMT_PROM)
+        tc_render_prom(&v, out);
+    else
+        tc_render_text(&v, out);
+    tc_stats_view_free(&v);
+}
+
 int tc_stats_dump(void)
 {
     const struct tc_config *cfg = tc_config();
-    enum tc_stats_format fmt = cfg->stats_format;
-    struct tc_stats_view v;
     struct tc_buf out = {0};
     char path[PATH_MAX];
     int ok = 0;
@@ -171,14 +197,7 @@ int tc_stats_dump(void)
         return 1;
     if (!tc_ossl_seen())
         return 1; /* never touched OpenSSL (a shell, a wrapper): nothing to say */
-    if (fmt == TC_FMT_AUTO)
-        fmt = cfg->stats_dest == TC_STATS_STDERR ? TC_FMT_TEXT : TC_FMT_JSON;
-    tc_stats_collect(&v);
-    if (fmt == TC_FMT_JSON)
-        tc_render_json(&v, &out);
-    else
-        tc_render_text(&v, &out);
-    tc_stats_view_free(&v);
+    render(cfg, &out);
     if (out.failed || !out.data) {
         tc_buf_free(&out);
         return 0;

@@ -10,6 +10,13 @@
 void tc_stats_collect(struct tc_stats_view *v);
 void tc_stats_view_free(struct tc_stats_view *v);
 
+/*
+ * Adds the per-host rows and each bundle's live contexts to a view (acct.c
+ * registers itself on first use, so this file links without it).
+ */
+typedef void (*tc_stats_source_fn)(struct tc_stats_view *v);
+void tc_stats_set_source(tc_stats_source_fn fn);
+
 /* Renders and writes the dump configured by the environment; 0 on failure. */
 int tc_stats_dump(void);
 

@@ -54,8 +54,9 @@ static void sample_view(struct tc_stats_view *v)
 #define DOC_KEYS                                                                              \
     "ca_loads_requested,ca_loads_performed,ca_loads_avoided,ca_loads_passthrough,"            \
     "passthrough_reasons,contexts_created,contexts_freed,contexts_live,"                      \
+    "contexts_live_peak,contexts_leak_suspected,"                                             \
     "bytes_avoided_estimate,parse_ns_avoided_estimate,cache_invalidations,"                   \
-    "templates_built,contexts_shared,stores_privatized,template_mutations,bundles,shim"
+    "templates_built,contexts_shared,stores_privatized,template_mutations,bundles,hosts,shim"
 
 /* Writes `text` to a scratch file and returns Python's canonical form of it
  * (heap; free()) as `view` selects, failing the test if it is not JSON. */
@@ -109,15 +110,18 @@ START_TEST(json_exact_document)
         " \"ca_loads_passthrough\": 3,"
         " \"passthrough_reasons\": {\"load_failed\": 2, \"not_a_regular_file\": 1},"
         " \"contexts_created\": 9, \"contexts_freed\": 4, \"contexts_live\": 5,"
+        " \"contexts_live_peak\": 5, \"contexts_leak_suspected\": false,"
         " \"bytes_avoided_estimate\": 123456789012,"
         " \"parse_ns_avoided_estimate\": 98765432109876, \"cache_invalidations\": 5, \"templates_built\": 0, \"contexts_shared\": 0, \"stores_privatized\": 0, \"template_mutations\": 0,"
         " \"bundles\": ["
         "  {\"path\": \"/etc/ssl/certs/ca-certificates.crt\","
         "   \"sha256\": \"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\","
         "   \"certs\": 144, \"crls\": 2, \"loads_performed\": 3, \"loads_avoided\": 11,"
-        "   \"invalidations\": 1},"
+        "   \"invalidations\": 1, \"contexts_live\": 0},"
         "  {\"path\": \"/srv/empty.pem\", \"sha256\": \"\", \"certs\": 0, \"crls\": 0,"
-        "   \"loads_performed\": 0, \"loads_avoided\": 0, \"invalidations\": 0}],"
+        "   \"loads_performed\": 0, \"loads_avoided\": 0, \"invalidations\": 0,"
+        "   \"contexts_live\": 0}],"
+        " \"hosts\": [],"
         " \"shim\": {\"version\": \"0.1.0\", \"openssl_version\": \"OpenSSL 3.0.19 27 Jan 2026\","
         "          \"mode\": \"observe\", \"resolution\": \"rtld_next\"}}");
 }
@@ -168,12 +172,16 @@ START_TEST(json_exact_key_set)
         "{\"ca_loads_requested\": 0, \"ca_loads_performed\": 0, \"ca_loads_avoided\": 0,"
         " \"ca_loads_passthrough\": 0, \"passthrough_reasons\": {\"load_failed\": 2,"
         " \"not_a_regular_file\": 1}, \"contexts_created\": 0, \"contexts_freed\": 0,"
-        " \"contexts_live\": 0, \"bytes_avoided_estimate\": 0, \"parse_ns_avoided_estimate\": 0,"
+        " \"contexts_live\": 0, \"contexts_live_peak\": 0, \"contexts_leak_suspected\": 0,"
+        " \"bytes_avoided_estimate\": 0, \"parse_ns_avoided_estimate\": 0,"
         " \"cache_invalidations\": 0, \"templates_built\": 0, \"contexts_shared\": 0, \"stores_privatized\": 0, \"template_mutations\": 0,"
         " \"bundles\": [{\"path\": 0, \"sha256\": 0, \"certs\": 0, \"crls\": 0,"
-        "   \"loads_performed\": 0, \"loads_avoided\": 0, \"invalidations\": 0},"
+        "   \"loads_performed\": 0, \"loads_avoided\": 0, \"invalidations\": 0,"
+        "   \"contexts_live\": 0},"
         "  {\"path\": 0, \"sha256\": 0, \"certs\": 0, \"crls\": 0,"
-        "   \"loads_performed\": 0, \"loads_avoided\": 0, \"invalidations\": 0}],"
+        "   \"loads_performed\": 0, \"loads_avoided\": 0, \"invalidations\": 0,"
+        "   \"contexts_live\": 0}],"
+        " \"hosts\": [],"
         " \"shim\": {\"version\": 0, \"openssl_version\": 0, \"mode\": 0, \"resolution\": 0}}";
 
     sample_view(&v);
@@ -199,8 +207,10 @@ START_TEST(json_all_zero)
         "{\"ca_loads_requested\": 0, \"ca_loads_performed\": 0, \"ca_loads_avoided\": 0,"
         " \"ca_loads_passthrough\": 0, \"passthrough_reasons\": {},"
         " \"contexts_created\": 0, \"contexts_freed\": 0, \"contexts_live\": 0,"
+        " \"contexts_live_peak\": 0, \"contexts_leak_suspected\": false,"
         " \"bytes_avoided_estimate\": 0, \"parse_ns_avoided_estimate\": 0,"
         " \"cache_invalidations\": 0, \"templates_built\": 0, \"contexts_shared\": 0, \"stores_privatized\": 0, \"template_mutations\": 0, \"bundles\": [],"
+        " \"hosts\": [],"
         " \"shim\": {\"version\": \"0.1.0\", \"openssl_version\": \"not loaded\","
         "          \"mode\": \"on\", \"resolution\": \"none\"}}");
 }
@@ -295,13 +305,15 @@ START_TEST(json_escapes_paths)
         " \"ca_loads_passthrough\": 3,"
         " \"passthrough_reasons\": {\"load_failed\": 2, \"not_a_regular_file\": 1},"
         " \"contexts_created\": 9, \"contexts_freed\": 4, \"contexts_live\": 5,"
+        " \"contexts_live_peak\": 5, \"contexts_leak_suspected\": false,"
         " \"bytes_avoided_estimate\": 123456789012,"
         " \"parse_ns_avoided_estimate\": 98765432109876, \"cache_invalidations\": 5, \"templates_built\": 0, \"contexts_shared\": 0, \"stores_privatized\": 0, \"template_mutations\": 0,"
         " \"bundles\": ["
         "  {\"path\": \"/tmp/a \\\"quoted\\\" \\\\back\\\\slash\\u0001\\u001f\\t\\n\\r\\b\\f\\u007f/caf\\u00e9.pem\","
         "   \"sha256\": \"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\","
         "   \"certs\": 144, \"crls\": 2, \"loads_performed\": 3, \"loads_avoided\": 11,"
-        "   \"invalidations\": 1}],"
+        "   \"invalidations\": 1, \"contexts_live\": 0}],"
+        " \"hosts\": [],"
         " \"shim\": {\"version\": \"0.1.0\", \"openssl_version\": \"Open\\\"SSL\\\\ 3\","
         "          \"mode\": \"observe\", \"resolution\": \"rtld_next\"}}");
 }
@@ -350,7 +362,7 @@ START_TEST(json_many_bundles)
     for (p = got; (p = strstr(p, "\"path\": \"/etc/ssl/bundle-")); p++)
         seen++;
     ck_assert_int_eq(seen, N);
-    ck_assert_ptr_nonnull(strstr(got, "\"certs\": 1499, \"crls\": 0, \"invalidations\": 0, "
+    ck_assert_ptr_nonnull(strstr(got, "\"certs\": 1499, \"contexts_live\": 0, \"crls\": 0, \"invalidations\": 0, "
                                       "\"loads_avoided\": 0, \"loads_performed\": 0, "
                                       "\"path\": \"/etc/ssl/bundle-1499.pem\""));
     free(got);
