@@ -16,6 +16,7 @@
 
 #include "acct.h"
 #include "core.h"
+#include "stats_writer.h"
 
 /* As many as resolve.c keeps copies. */
 #define TC_CONN_COPIES 8
@@ -78,6 +79,7 @@ void tc_conn_new(struct tc_ossl *o, SSL *s, SSL_CTX *ctx)
     struct tc_conn *c;
     int idx;
 
+    tc_writer_kick(); /* first TLS use: the stats writer may start now */
     if (!s || !tc_acct_enabled() || (idx = conn_index(o)) < 0 || !o->SSL_set_ex_data)
         return;
     if (!(c = calloc(1, sizeof(*c))))

@@ -24,6 +24,7 @@
 #include "acct.h"
 #include "core.h"
 #include "stats.h"
+#include "stats_writer.h"
 #include "template.h"
 
 /* Most contexts alive at once: raised, never lowered, after each creation. */
@@ -42,6 +43,7 @@ void tc_ctx_track(struct tc_ossl *o, SSL_CTX *ctx, OSSL_LIB_CTX *libctx, const c
 {
     struct tc_ctx_rec *rec;
 
+    tc_writer_kick(); /* first TLS use: the stats writer may start now */
     if (!ctx || !tc_copy_ready(o) || !o->SSL_CTX_set_ex_data)
         return;
     rec = calloc(1, sizeof(*rec));

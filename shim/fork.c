@@ -1,7 +1,11 @@
 /*
  * fork(): every lock the shim owns is taken before the fork and released on
  * both sides, so a child never inherits one held by a thread that does not
- * exist there.  The child starts its own load counters and host table.
+ * exist there.  The child starts its own load counters and host table, and
+ * its own stats writer on its next TLS use.
+ *
+ * The dump lock comes first: the stats writer holds it while it takes the
+ * cache and accounting locks, so taking it first never waits on a cycle.
  */
 #include <pthread.h>
 #include <string.h>
@@ -10,6 +14,8 @@
 #include "bundle_cache.h"
 #include "core.h"
 #include "stats.h"
+#include "stats_dump.h"
+#include "stats_writer.h"
 #include "template.h"
 
 static void lock_copy(struct tc_ossl *o, void *arg)
@@ -38,6 +44,8 @@ static void unlock_copy(struct tc_ossl *o, void *arg)
 
 static void prepare(void)
 {
+    tc_stats_dump_lock_for_fork();
+    tc_writer_atfork_prepare();
     tc_resolve_atfork_prepare();
     tc_ossl_foreach(lock_copy, NULL);
     tc_acct_atfork_prepare();
@@ -52,6 +60,8 @@ static void parent(void)
     tc_acct_atfork_parent();
     tc_ossl_foreach(unlock_copy, NULL);
     tc_resolve_atfork_parent();
+    tc_writer_atfork_parent();
+    tc_stats_dump_unlock_after_fork(0);
 }
 
 /* Contexts alive at the fork are alive in the child too: keep those counts. */
@@ -75,6 +85,8 @@ static void child(void)
     tc_acct_atfork_child();
     tc_ossl_foreach(unlock_copy, &g_child_marker);
     tc_resolve_atfork_child();
+    tc_writer_atfork_child();
+    tc_stats_dump_unlock_after_fork(1);
 }
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;

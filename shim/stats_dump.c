@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,29 +187,65 @@ static void render(const struct tc_config *cfg, struct tc_buf *out)
     tc_stats_view_free(&v);
 }
 
-int tc_stats_dump(void)
+/* Writes `out` where the configuration says; a failure is reported once per
+ * process unless `final` (periodic rewrites would repeat it every interval). */
+static int emit(const struct tc_config *cfg, const struct tc_buf *out, int final)
+{
+    static int warned;
+    char path[PATH_MAX];
+    const char *why = NULL, *shown = path;
+    int ok = 0;
+
+    if (cfg->stats_dest == TC_STATS_STDERR)
+        return write_all(STDERR_FILENO, out->data, out->len);
+    if (!tc_stats_expand_path(cfg->stats_path, (long)getpid(), path, sizeof(path))) {
+        why = "path too long";
+        shown = cfg->stats_path;
+    } else if (!(ok = tc_write_atomic(path, out->data, out->len))) {
+        why = strerror(errno);
+    }
+    if (why && (final || !warned)) {
+        warned = 1;
+        warn(why, shown);
+    }
+    return ok;
+}
+
+static pthread_mutex_t g_dump_lock = PTHREAD_MUTEX_INITIALIZER;
+static int g_final_done;
+
+static int dump(int final)
 {
     const struct tc_config *cfg = tc_config();
     struct tc_buf out = {0};
-    char path[PATH_MAX];
-    int ok = 0;
+    int ok = 1;
 
     if (cfg->secure || cfg->stats_dest == TC_STATS_NONE)
         return 1;
     if (!tc_ossl_seen())
         return 1; /* never touched OpenSSL (a shell, a wrapper): nothing to say */
-    render(cfg, &out);
-    if (out.failed || !out.data) {
+    pthread_mutex_lock(&g_dump_lock);
+    if (!g_final_done) {
+        g_final_done = final;
+        render(cfg, &out);
+        ok = !out.failed && out.data && emit(cfg, &out, final);
         tc_buf_free(&out);
-        return 0;
     }
-    if (cfg->stats_dest == TC_STATS_STDERR) {
-        ok = write_all(STDERR_FILENO, out.data, out.len);
-    } else if (!tc_stats_expand_path(cfg->stats_path, (long)getpid(), path, sizeof(path))) {
-        warn("path too long", cfg->stats_path);
-    } else if (!(ok = tc_write_atomic(path, out.data, out.len))) {
-        warn(strerror(errno), path);
-    }
-    tc_buf_free(&out);
+    pthread_mutex_unlock(&g_dump_lock);
     return ok;
+}
+
+int tc_stats_dump(void) { return dump(0); }
+int tc_stats_dump_final(void) { return dump(1); }
+
+void tc_stats_dump_lock_for_fork(void) { pthread_mutex_lock(&g_dump_lock); }
+void tc_stats_dump_unlock_after_fork(int in_child)
+{
+    if (!in_child) {
+        pthread_mutex_unlock(&g_dump_lock);
+        return;
+    }
+    /* glibc ties a held lock to the thread that took it: the child starts afresh. */
+    pthread_mutex_init(&g_dump_lock, NULL);
+    g_final_done = 0;
 }

@@ -17,8 +17,17 @@ void tc_stats_view_free(struct tc_stats_view *v);
 typedef void (*tc_stats_source_fn)(struct tc_stats_view *v);
 void tc_stats_set_source(tc_stats_source_fn fn);
 
-/* Renders and writes the dump configured by the environment; 0 on failure. */
+/*
+ * Renders and writes the dump configured by the environment; 0 on failure.
+ * Dumps never interleave.  Once the exit dump is written (tc_stats_dump_final)
+ * later calls write nothing, so the file ends with the exit numbers.
+ */
 int tc_stats_dump(void);
+int tc_stats_dump_final(void);
+
+/* fork(): no dump is half-written across it. */
+void tc_stats_dump_lock_for_fork(void);
+void tc_stats_dump_unlock_after_fork(int in_child);
 
 /* `template` with %p replaced by `pid` and %% by %; 0 if it does not fit. */
 int tc_stats_expand_path(const char *template, long pid, char *out, size_t len);
