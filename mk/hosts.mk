@@ -1,0 +1,44 @@
+# Connection accounting per host, pool churn, the leak view, and the stats
+# formats (text, JSON, Prometheus) with periodic and signal dumps.
+#
+#   make check-hosts   tests/unit/test_hosts.c (its own program: host table,
+#                      bounds, accounting, churn and leak rules, every format,
+#                      a golden Prometheus document), then
+#                      tests/integration/hosts/run.py (Python requests and curl
+#                      against a local HTTPS server, pooled sessions, leaks
+#                      under gc.disable(), periodic and signal dumps across
+#                      fork, tools/trustcache-stats, promtool)
+#   HOSTS_ARGS="NAME ..."  only these integration checks (run.py --list)
+#
+# promtool comes from Debian's prometheus package (about 19 MB): it is
+# installed when apt-get can, without the recommended extras.  Where it
+# cannot be, the Prometheus output is still checked by run.py's own parser and
+# the promtool check is reported as SKIP.
+
+DEPS_HOSTS      := curl python3 python3-requests openssl ca-certificates check pkg-config
+HOSTS_PYTHON    ?= python3
+HOSTS_ARGS      ?=
+HOSTS_UNIT      := $(BUILD)/tests/hosts/unit-hosts
+HOSTS_UNIT_SHIM := shim/hosts.c shim/acct.c shim/config.c shim/stats.c shim/stats_render.c
+
+CHECK_TARGETS += check-hosts
+
+.PHONY: check-hosts deps-hosts
+
+deps-hosts: | $(BUILD)
+	$(call need_pkgs,$(DEPS_HOSTS))
+	@command -v promtool >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
+	  (apt-get install -y -q --no-install-recommends prometheus || \
+	   (apt-get update -q && apt-get install -y -q --no-install-recommends prometheus)) \
+	  >$(BUILD)/apt-prometheus.log 2>&1 || \
+	  echo "trustcache: prometheus (promtool) could not be installed; see $(BUILD)/apt-prometheus.log"
+
+$(HOSTS_UNIT): tests/unit/test_hosts.c $(HOSTS_UNIT_SHIM) $(SHIM_HDRS) | deps-hosts
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(OPTFLAGS) -DTC_UNIT_HOSTS -Ishim $$(pkg-config --cflags check) -o $@ \
+	  tests/unit/test_hosts.c $(HOSTS_UNIT_SHIM) $$(pkg-config --libs check)
+
+check-hosts: deps-hosts $(BUILD)/libtrustcache.so $(HOSTS_UNIT)
+	@TC_UNIT_PYTHON=$(HOSTS_PYTHON) $(HOSTS_UNIT)
+	@$(HOSTS_PYTHON) tests/integration/hosts/run.py --shim $(BUILD)/libtrustcache.so \
+	  --stats-tool tools/trustcache-stats $(HOSTS_ARGS)
