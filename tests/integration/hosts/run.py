@@ -251,7 +251,12 @@ def churn_line(host, n):
     return "%s: %d connections built %d TLS contexts%s" % (host, n, n, CHURN_TAIL)
 
 
-def check_requests_loop_json(rep, tag, doc):
+def bundle_row(doc, path):
+    rows = [b for b in (doc or {}).get("bundles", []) if b["path"] == path]
+    return rows[0] if len(rows) == 1 else None
+
+
+def check_requests_loop_json(rep, tag, doc, bundle):
     hosts = hosts_of(doc)
     for host in ("localhost", "(none)"):
         h = hosts.get(host)
@@ -264,19 +269,22 @@ def check_requests_loop_json(rep, tag, doc):
         rep.check("%s: %s counts exact %s" % (tag, host, want), got == want, got)
     rep.check("%s: no other host rows" % tag, set(hosts) == {"localhost", "(none)"},
               sorted(hosts))
-    rep.check("%s: one parse, the rest served" % tag,
-              doc["ca_loads_performed"] == 1 and doc["ca_loads_avoided"] == 2 * COUNT - 1,
-              (doc["ca_loads_performed"], doc["ca_loads_avoided"]))
-    rep.check("%s: loads avoided per host add up to the total" % tag,
-              sum(h["ca_loads_avoided"] for h in hosts.values()) == doc["ca_loads_avoided"],
+    # Only the test bundle: requests 2.32.0-2.32.4 also load the system
+    # bundle once at import, into a context that makes no connection here.
+    row = bundle_row(doc, bundle)
+    got = row and (row["loads_performed"], row["loads_avoided"])
+    rep.check("%s: the bundle parsed once, then served %d times" % (tag, 2 * COUNT - 1),
+              got == (1, 2 * COUNT - 1), (got, doc["bundles"]))
+    rep.check("%s: loads avoided per host add up to the bundle's" % tag,
+              row is not None
+              and sum(h["ca_loads_avoided"] for h in hosts.values()) == row["loads_avoided"],
               [(k, h["ca_loads_avoided"]) for k, h in hosts.items()])
     rep.check("%s: contexts_live_peak present, not leaking" % tag,
               isinstance(doc.get("contexts_live_peak"), int)
               and doc["contexts_live_peak"] >= 1 and doc["contexts_leak_suspected"] is False,
               (doc.get("contexts_live_peak"), doc.get("contexts_leak_suspected")))
     rep.check("%s: the bundle reports contexts_live" % tag,
-              all(isinstance(b.get("contexts_live"), int) for b in doc["bundles"])
-              and doc["bundles"], doc["bundles"])
+              row is not None and isinstance(row.get("contexts_live"), int), row)
 
 
 def check_requests_loop(rep, e, py, tag):
@@ -288,7 +296,7 @@ def check_requests_loop(rep, e, py, tag):
               (res or {}).get("threads") == 1, res)
     doc = read_json(only_dump(template) or "")
     if rep.check(tag + ": JSON dump written", doc is not None):
-        check_requests_loop_json(rep, tag, doc)
+        check_requests_loop_json(rep, tag, doc, e.fix.bundle)
 
     template = e.stats_template("loop-text", "txt")
     proc, _ = e.client(py, "requests_loop", template, fmt="text", count=COUNT)
@@ -389,8 +397,9 @@ def check_leak(rep, e, py):
         got = (doc["contexts_live"], doc["contexts_live_peak"], doc["contexts_leak_suspected"])
         rep.check("leak json: contexts_live == peak == %d, flagged" % LEAKED,
                   got == (LEAKED, LEAKED, True), got)
+        row = bundle_row(doc, e.fix.bundle)
         rep.check("leak json: the bundle is held by %d live contexts" % LEAKED,
-                  [b["contexts_live"] for b in doc["bundles"]] == [LEAKED], doc["bundles"])
+                  row is not None and row["contexts_live"] == LEAKED, doc["bundles"])
     text = leak_run(rep, e, py, "leak", "text", "txt")
     if text is not None:
         want = ("contexts: %d TLS contexts live, the most so far, of %d ever created \u2014"
