@@ -362,8 +362,11 @@ void tc_cache_unlock_after_fork(struct tc_cache *c, int in_child)
     struct tc_entry *e;
 
     /* A filler in another thread does not exist in the child. */
-    for (e = c->first; in_child && e; e = e->next_in_order)
+    for (e = c->first; in_child && e; e = e->next_in_order) {
         e->filling = 0;
+        /* The child's stats are its own: its per-source counts start at zero. */
+        e->loads_performed = e->loads_avoided = e->invalidations = 0;
+    }
     /*
      * glibc records the writer's thread id, and the forking thread has a new
      * one in the child, where an unlock would not release the lock: start the
