@@ -79,8 +79,13 @@ def main():
 def live_line(label, st):
     if not st:
         return "  %-28s not available (this shim does not rewrite its stats periodically)" % label
-    return "  %-28s contexts_live %d (created %d, freed %d)" % (
+    text = "  %-28s contexts_live %d (created %d, freed %d)" % (
         label, st["contexts_live"], st["contexts_created"], st["contexts_freed"])
+    if "contexts_live_peak" in st:
+        text += ", peak %d" % st["contexts_live_peak"]
+    if st.get("contexts_leak_suspected"):
+        text += ", leak suspected"
+    return text
 
 
 def report(runs):
@@ -106,7 +111,8 @@ def report(runs):
           % b["kib_per_leaked_context"])
     print("instead of %.0f KiB.  At exit contexts_live is back to 0 either way: Python"
           % a["kib_per_leaked_context"])
-    print("collects every cycle while shutting down, gc.disable() or not.")
+    print("collects every cycle while shutting down, gc.disable() or not; the peak")
+    print("(contexts_live_peak) still shows how many were alive at once.")
 
 
 if __name__ == "__main__":

@@ -114,6 +114,9 @@ def stats_brief(st):
             "ca_loads_passthrough", "passthrough_reasons", "contexts_created",
             "contexts_freed", "contexts_live")
     out = {k: st.get(k) for k in keys}
+    for k in ("contexts_live_peak", "contexts_leak_suspected"):  # newer shims only
+        if k in st:
+            out[k] = st[k]
     out["bundles"] = [{k: b.get(k) for k in ("path", "certs", "loads_performed", "loads_avoided")}
                       for b in st.get("bundles", [])]
     return out

@@ -155,6 +155,9 @@ def test_example_gc_disabled(rep, ctx):
         return
     rep.check("gc-disabled, while leaking: contexts_live >= %d" % n,
               leaking["contexts_live"] >= n, leaking)
+    if "contexts_live_peak" in st:
+        rep.check("gc-disabled stats at exit: contexts_live_peak >= %d (the leak's high-water "
+                  "mark survives the shutdown collection)" % n, st["contexts_live_peak"] >= n, st)
     rep.check("gc-disabled, after gc.collect(): contexts_live 0",
               collected is not None and collected["contexts_live"] == 0, collected)
 
