@@ -4,6 +4,7 @@ JSON summary it writes.  Verification outcomes and the shim's counters are
 asserted; timings and memory are only printed (make bench measures them)."""
 
 import os
+import re
 import struct
 
 from common import TOP, check_invariant, read_json, run
@@ -162,6 +163,27 @@ def test_example_gc_disabled(rep, ctx):
               collected is not None and collected["contexts_live"] == 0, collected)
 
 
+def test_example_docker(rep, ctx):
+    res = run_example(rep, ctx, "docker", "--count 3")
+    if not res:
+        return
+    rep.check("docker rehearsal: RUN trustcache-run --check python3 passes (exit 0)",
+              res["check"]["rc"] == 0 and "can benefit" in res["check"]["stdout"], res["check"])
+    app = res["app"]
+    rep.check("docker rehearsal: app.py ran under the installed entrypoint (3 x HTTP 200)",
+              app["rc"] == 0 and app["stdout"].count("200 https://") == 3, app)
+    rep.check("docker rehearsal: the stats file carries the pod name and the app's pid",
+              app["stats_file"] == "trustcache-api-client-%d.prom" % app["pid"], app["stats_file"])
+    if "# TYPE " in app["prom"]:
+        m = re.search(r"^trustcache_ca_loads_avoided_total (\d+)$", app["prom"], re.M)
+        rep.check("docker rehearsal: Prometheus stats show 2 of 3 loads served from cache",
+                  m is not None and m.group(1) == "2", app["prom"][:1500])
+    else:
+        rep.skip("docker rehearsal: Prometheus stats", "this shim does not render prom")
+    rep.check("docker rehearsal: SIGTERM to the entrypoint's pid ran the program's handler, "
+              "exit 143", res["stop"] == {"ready": "ready", "rc": 143}, res["stop"])
+
+
 def png_size(path):
     with open(path, "rb") as f:
         head = f.read(24)
@@ -188,4 +210,4 @@ def test_make_demo(rep, ctx):
 
 TESTS = [test_example_curl, test_example_ruby, test_example_php, test_example_perl,
          test_example_libpq, test_example_python_recorder, test_example_gc_disabled,
-         test_make_demo]
+         test_example_docker, test_make_demo]
