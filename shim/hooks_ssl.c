@@ -3,7 +3,23 @@
  * what OpenSSL does: each forwards its call untouched and only records, in
  * conn_track.c, what the stats need.
  */
+#include <arpa/inet.h>
+#include <string.h>
+
 #include "hook.h"
+
+/*
+ * The connection whose verify param this thread fetched last: CPython calls
+ * SSL_get0_param and then X509_VERIFY_PARAM_set1_host / set1_ip on it.
+ */
+static __thread const void *tc_param_of __attribute__((tls_model("initial-exec")));
+static __thread SSL *tc_param_ssl __attribute__((tls_model("initial-exec")));
+
+static void host_from_param(struct tc_ossl *o, const X509_VERIFY_PARAM *param, const char *host)
+{
+    if (param && param == tc_param_of && tc_param_ssl)
+        tc_conn_host(o, tc_param_ssl, host);
+}
 
 /* Each connection remembers the context it was made from (contexts per host). */
 TC_EXPORT SSL *SSL_new(SSL_CTX *ctx)
@@ -59,5 +75,76 @@ TC_EXPORT int SSL_set1_host(SSL *s, const char *hostname)
     if (rc == 1)
         tc_conn_host(o, s, hostname);
     tc_guard_leave();
+    return rc;
+}
+
+/* Remembers whose param it is, for the two hooks below. */
+TC_EXPORT X509_VERIFY_PARAM *SSL_get0_param(SSL *s)
+{
+    TC_TARGET(SSL_get0_param);
+    X509_VERIFY_PARAM *param;
+
+    if (!real)
+        return NULL;
+    param = real(s);
+    if (!tc_bypass()) {
+        tc_param_of = param;
+        tc_param_ssl = s;
+    }
+    return param;
+}
+
+/* The host name a connection's certificate must match (CPython, for names). */
+TC_EXPORT int X509_VERIFY_PARAM_set1_host(X509_VERIFY_PARAM *param, const char *name,
+                                          size_t namelen)
+{
+    TC_TARGET(X509_VERIFY_PARAM_set1_host);
+    char host[256];
+    int rc;
+
+    if (!real)
+        return 0;
+    rc = real(param, name, namelen);
+    if (rc == 1 && name && !tc_bypass()) {
+        size_t n = namelen ? namelen : strlen(name);
+        if (n < sizeof(host)) {
+            memcpy(host, name, n);
+            host[n] = '\0';
+            host_from_param(o, param, host);
+        }
+    }
+    return rc;
+}
+
+/* The IP address a connection's certificate must match (no SNI is sent for it). */
+TC_EXPORT int X509_VERIFY_PARAM_set1_ip(X509_VERIFY_PARAM *param, const unsigned char *ip,
+                                        size_t iplen)
+{
+    TC_TARGET(X509_VERIFY_PARAM_set1_ip);
+    char host[INET6_ADDRSTRLEN];
+    int rc;
+
+    if (!real)
+        return 0;
+    rc = real(param, ip, iplen);
+    if (rc == 1 && ip && !tc_bypass() &&
+        inet_ntop(iplen == 4 ? AF_INET : AF_INET6, ip, host, sizeof(host)) &&
+        (iplen == 4 || iplen == 16))
+        host_from_param(o, param, host);
+    return rc;
+}
+
+TC_EXPORT int X509_VERIFY_PARAM_set1_ip_asc(X509_VERIFY_PARAM *param, const char *ipasc)
+{
+    TC_TARGET(X509_VERIFY_PARAM_set1_ip_asc);
+    int rc;
+
+    if (!real)
+        return 0;
+    tc_guard_enter(); /* it calls set1_ip itself */
+    rc = real(param, ipasc);
+    tc_guard_leave();
+    if (rc == 1 && ipasc && !tc_bypass())
+        host_from_param(o, param, ipasc);
     return rc;
 }
