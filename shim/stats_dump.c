@@ -76,6 +76,7 @@ void tc_stats_collect(struct tc_stats_view *v)
     if (source)
         source(v);
     v->version = TC_VERSION;
+    v->pid = (long)getpid();
     v->openssl_version = c.first ? (c.first->version_text[0] ? c.first->version_text : "unknown")
                                  : "not loaded";
     v->mode = tc_mode_name(tc_config()->mode);

@@ -355,15 +355,22 @@ static void prom_family(struct tc_buf *b, const char *name, const char *type, co
     tc_buf_printf(b, "# HELP trustcache_%s %s\n# TYPE trustcache_%s %s\n", name, help, name, type);
 }
 
+/*
+ * The pid of the writing process, a label on every sample: node_exporter's
+ * textfile collector rejects a scrape in which two files (two processes'
+ * dumps) hold the same series.
+ */
+static __thread long g_prom_pid; /* set by tc_render_prom for the helpers below */
+
 static void prom_value(struct tc_buf *b, const char *name, uint64_t v)
 {
-    tc_buf_printf(b, "trustcache_%s %" PRIu64 "\n", name, v);
+    tc_buf_printf(b, "trustcache_%s{pid=\"%ld\"} %" PRIu64 "\n", name, g_prom_pid, v);
 }
 
 static void prom_labeled(struct tc_buf *b, const char *name, const char *label, const char *value,
                          uint64_t v)
 {
-    tc_buf_printf(b, "trustcache_%s{%s=\"", name, label);
+    tc_buf_printf(b, "trustcache_%s{pid=\"%ld\",%s=\"", name, g_prom_pid, label);
     prom_label_value(b, value);
     tc_buf_printf(b, "\"} %" PRIu64 "\n", v);
 }
@@ -378,7 +385,7 @@ static void prom_scalar(struct tc_buf *b, const char *name, const char *type, co
 static void prom_info(struct tc_buf *b, const struct tc_stats_view *v)
 {
     prom_family(b, "info", "gauge", "The shim and the OpenSSL it serves (always 1).");
-    tc_buf_printf(b, "trustcache_info{version=\"");
+    tc_buf_printf(b, "trustcache_info{pid=\"%ld\",version=\"", g_prom_pid);
     prom_label_value(b, v->version);
     tc_buf_printf(b, "\",openssl_version=\"");
     prom_label_value(b, v->openssl_version);
@@ -429,9 +436,10 @@ static void prom_savings(struct tc_buf *b, const struct tc_counters *c)
                 "Heap the avoided parses would have kept (estimate).", c->bytes_avoided_estimate);
     prom_family(b, "parse_time_avoided_estimate_seconds_total", "counter",
                 "Time the avoided parses would have taken (estimate).");
-    tc_buf_printf(b, "trustcache_parse_time_avoided_estimate_seconds_total %" PRIu64 ".%09" PRIu64
-                     "\n",
-                  c->parse_ns_avoided_estimate / 1000000000u,
+    tc_buf_printf(b,
+                  "trustcache_parse_time_avoided_estimate_seconds_total{pid=\"%ld\"} %" PRIu64
+                  ".%09" PRIu64 "\n",
+                  g_prom_pid, c->parse_ns_avoided_estimate / 1000000000u,
                   c->parse_ns_avoided_estimate % 1000000000u);
     prom_scalar(b, "cache_invalidations_total", "counter",
                 "Cached bundles dropped because the file changed on disk.", c->cache_invalidations);
@@ -567,6 +575,7 @@ static void prom_hosts(struct tc_buf *b, const struct tc_stats_view *v)
 
 void tc_render_prom(const struct tc_stats_view *v, struct tc_buf *b)
 {
+    g_prom_pid = v->pid;
     prom_info(b, v);
     prom_loads(b, &v->counters);
     prom_contexts(b, &v->counters);

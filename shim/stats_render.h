@@ -45,6 +45,7 @@ struct tc_stats_view {
     size_t nbundles;
     struct tc_stats_host *hosts;
     size_t nhosts;
+    long pid; /* Prometheus: every sample carries it, so per-process files never collide */
 };
 
 void tc_render_json(const struct tc_stats_view *v, struct tc_buf *out);

@@ -208,6 +208,13 @@ def parse_prom(text):
             problems.append("line %d: %s has no HELP/TYPE before it" % (n, name))
         if typed.get(name) == "counter" and not name.endswith("_total"):
             problems.append("line %d: counter %s does not end in _total" % (n, name))
+        # Every sample names the writing process, so per-process files
+        # in one textfile directory never collide; the pid is then dropped
+        # from the key the checks look samples up by.
+        if not labels or labels[0][0] != "pid" or not labels[0][1].isdigit():
+            problems.append("line %d: %s has no pid label first" % (n, name))
+        else:
+            labels = labels[1:]
         key = (name, tuple(labels))
         if key in samples:
             problems.append("line %d: duplicate series %s" % (n, key))
