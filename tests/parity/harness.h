@@ -22,6 +22,15 @@ struct scenario {
     /* With the shim, the run must report at least this many ca_loads_avoided:
      * proof that the shim really served the repeated loads. */
     int min_avoided;
+    /* With sharing on, at least this many contexts_shared: proof that the
+     * contexts really ran on a shared template (0: not checked). With
+     * TRUSTCACHE_SHARE=0 the count must be 0 whatever this says. */
+    int min_shared;
+    /* Template warning lines ("trustcache: ... on a shared CA store ...")
+     * the with-shim run prints on stderr, and at least as many
+     * template_mutations; every other scenario must print none and count
+     * none. With TRUSTCACHE_SHARE=0 there are none. */
+    int warnings;
 };
 
 extern const struct scenario scenarios[];
@@ -41,6 +50,10 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void set_thread_sink(FILE *f);
 /* Writes already formatted lines (a worker's buffer) to the sink. */
 void emit_text(const char *text);
+
+/* Runs body(0..parity_threads-1) on that many threads, started together at
+ * a barrier, then prints "N threads" and each thread's lines in index order. */
+void run_workers(void (*body)(int index));
 
 /* Records a broken expectation: printed, and the run exits non-zero. */
 void unexpected(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -66,6 +79,11 @@ void show_store(const char *label, X509_STORE *st, int want_certs, int want_crls
     show_store(#ctx, SSL_CTX_get_cert_store(ctx), (certs), (crls))
 #define XSTORE(st, certs, crls) show_store(#st, (st), (certs), (crls))
 
+/* Prints X509_STORE_get1_all_certs(st) in the order it returns them, as an
+ * application enumerating a store (CPython get_ca_certs) sees them. */
+void show_all_certs(const char *label, X509_STORE *st, int want_certs);
+#define ALLCERTS(ctx, certs) show_all_certs(#ctx, SSL_CTX_get_cert_store(ctx), (certs))
+
 /* ---------------------------------------------------------------- TLS */
 /* A client context as a verifying client makes one: SSL_VERIFY_PEER. */
 SSL_CTX *client_ctx(void);
@@ -77,6 +95,12 @@ SSL_CTX *client_ctx_with_store(X509_STORE *st);
  * expected client verify result (X509_V_OK means the handshake succeeds). */
 void handshake(const char *label, SSL_CTX *client, const char *leaf, long want);
 #define HS(ctx, leaf, want) handshake(#ctx, (ctx), (leaf), (want))
+
+/* Mutual TLS: the server presents `leaf`, requires a client certificate and
+ * verifies it with fixture bundle `client_ca`. want_peer is the common name
+ * the server must have seen, or NULL when the server must refuse. */
+void mtls_handshake(const char *label, SSL_CTX *client, const char *leaf, const char *client_ca,
+                    const char *want_peer);
 
 /* Handshakes against leaf<X> for each letter X of `trusted` (expecting
  * success) and of `untrusted` (expecting "unable to get local issuer"). */
@@ -107,6 +131,12 @@ void write_bundle(const char *path, size_t pad, ...) __attribute__((sentinel));
 void replace_bundle(const char *path, size_t pad, ...) __attribute__((sentinel));
 /* Size write_bundle would produce for the same arguments. */
 size_t bundle_size(size_t pad, ...) __attribute__((sentinel));
+
+/* A fixture's first certificate, CRL or private key, read with the PEM
+ * readers (not a CA load); NULL, and a broken expectation, if unreadable. */
+X509 *fixture_cert(const char *name);
+X509_CRL *fixture_crl(const char *name);
+EVP_PKEY *fixture_key(const char *name);
 
 /* Sets SSL_CERT_FILE / SSL_CERT_DIR to a fixture (NULL unsets), and says so. */
 void env_cert_file(const char *fixture);

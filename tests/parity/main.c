@@ -2,7 +2,7 @@
  * parity-harness --fixtures DIR --scratch DIR [--threads N] [--timeout S]
  *                (--list | --all | NAME...)
  *
- *   --list   one line per scenario: "NAME MIN_AVOIDED"
+ *   --list   one line per scenario: "NAME MIN_AVOIDED MIN_SHARED WARNINGS"
  *   --all    every scenario, in table order, in this one process
  *   NAME...  the named scenarios, in the order given
  *   --timeout  SIGALRM ends the process when one scenario takes more than S
@@ -85,7 +85,8 @@ int main(int argc, char **argv)
 
     if (list) {
         for (size_t k = 0; k < n_scenarios; k++)
-            printf("%s %d\n", scenarios[k].name, scenarios[k].min_avoided);
+            printf("%s %d %d %d\n", scenarios[k].name, scenarios[k].min_avoided,
+                   scenarios[k].min_shared, scenarios[k].warnings);
         return 0;
     }
     if (!fixtures || !scratch_base || parity_threads < 1 || parity_timeout < 1 || (!all && !first_name))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Generates the throwaway PKI the parity harness loads: five roots (A..E),
-# one server leaf per root, revoked leaves with CRLs for A and C, and the
-# bundle variants the scenarios need (concatenated, copied, DER, empty,
+# one server leaf per root, revoked leaves with CRLs for A and C, two client
+# certificates from root E for mutual TLS, and the bundle variants the scenarios need (concatenated, copied, DER, empty,
 # corrupt, CRL-bearing, TRUSTED CERTIFICATE) plus a c_rehash-style directory.
 # Nothing here is committed: the driver calls this in a fresh temp directory.
 #
@@ -29,6 +29,12 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:parity.test
+[ v3_client ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 [ ca ]
 default_ca = ca_any
 [ ca_any ]
@@ -49,11 +55,11 @@ root() { # root NAME
 		-days 30 -extensions v3_ca -out "ca$1.pem"
 }
 
-leaf() { # leaf NAME ISSUER SERIAL
+leaf() { # leaf NAME ISSUER SERIAL [EXTENSIONS]
 	key "$1.key"
 	openssl req -new -config pki.cnf -key "$1.key" -subj "/O=Parity/CN=$1.parity.test" -out "$1.csr"
 	openssl x509 -req -in "$1.csr" -CA "ca$2.pem" -CAkey "ca$2.key" -set_serial "$3" -days 30 \
-		-extfile pki.cnf -extensions v3_leaf -out "$1.pem" 2>/dev/null
+		-extfile pki.cnf -extensions "${4:-v3_leaf}" -out "$1.pem" 2>/dev/null
 	rm -f "$1.csr"
 }
 
@@ -70,6 +76,8 @@ for r in A B C D E; do
 done
 leaf leafArev A 2
 leaf leafCrev C 2
+leaf clientX E 3 v3_client
+leaf clientY E 4 v3_client
 crl A leafArev
 crl C leafCrev
 
@@ -79,6 +87,7 @@ cat caB.pem > b.pem
 cat caA.pem caB.pem > ab.pem
 cp ab.pem ab-copy.pem
 cat caA.pem caB.pem caC.pem > abc.pem
+cat caA.pem caB.pem caE.pem > abe.pem
 openssl x509 -in caA.pem -outform DER -out a.der
 : > empty.pem
 printf -- '-----BEGIN CERTIFICATE-----\nthis is not base64 at all\n-----END CERTIFICATE-----\n' > corrupt.pem

@@ -180,3 +180,20 @@ void show_store(const char *label, X509_STORE *st, int want_certs, int want_crls
     /* Formatting must not leave errors behind that the next step would show. */
     show_errors();
 }
+
+void show_all_certs(const char *label, X509_STORE *st, int want_certs)
+{
+    STACK_OF(X509) *all = X509_STORE_get1_all_certs(st);
+    int n = all ? sk_X509_num(all) : -1, i;
+    char buf[800];
+
+    say("get1_all_certs(%s): %d", label, n);
+    for (i = 0; i < n; i++) {
+        describe_cert(sk_X509_value(all, i), buf, sizeof(buf));
+        say("  [%d] %s", i, buf);
+    }
+    sk_X509_pop_free(all, X509_free);
+    if (want_certs >= 0 && n != want_certs)
+        unexpected("get1_all_certs(%s) has %d certs, expected %d", label, n, want_certs);
+    show_errors();
+}

@@ -2,38 +2,14 @@
  * Contexts loaded from the same bundle stay independent: what one caller
  * adds to, sets on or frees from its own store never reaches another.
  */
-#include <openssl/pem.h>
-
 #include "harness.h"
 #include "scenarios.h"
-
-static X509 *read_cert(const char *name)
-{
-    BIO *b = BIO_new_file(fx(name), "r");
-    X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-
-    BIO_free(b);
-    if (!x)
-        unexpected("cannot read fixture %s", name);
-    return x;
-}
-
-static X509_CRL *read_crl(const char *name)
-{
-    BIO *b = BIO_new_file(fx(name), "r");
-    X509_CRL *x = b ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
-
-    BIO_free(b);
-    if (!x)
-        unexpected("cannot read fixture %s", name);
-    return x;
-}
 
 /* The way CPython's cadata works: add a root to one context's store. */
 void sc_isolation_add_cert(void)
 {
     SSL_CTX *c1 = client_ctx(), *c2 = client_ctx(), *c3;
-    X509 *b = read_cert("caB.pem");
+    X509 *b = fixture_cert("caB.pem");
 
     CALL(1, SSL_CTX_load_verify_locations(c1, fx("a.pem"), NULL));
     CALL(1, SSL_CTX_load_verify_locations(c2, fx("a.pem"), NULL));
@@ -56,7 +32,7 @@ void sc_isolation_add_cert(void)
 void sc_isolation_add_before_load(void)
 {
     SSL_CTX *c1 = client_ctx(), *c2 = client_ctx();
-    X509 *c = read_cert("caC.pem");
+    X509 *c = fixture_cert("caC.pem");
 
     CALL(1, X509_STORE_add_cert(SSL_CTX_get_cert_store(c1), c));
     CALL(1, SSL_CTX_load_verify_locations(c1, fx("ab.pem"), NULL));
@@ -92,7 +68,7 @@ void sc_isolation_store_flags(void)
 void sc_isolation_add_crl(void)
 {
     SSL_CTX *c1 = client_ctx(), *c2 = client_ctx();
-    X509_CRL *crl = read_crl("crlA.pem");
+    X509_CRL *crl = fixture_crl("crlA.pem");
 
     CALL(1, SSL_CTX_load_verify_locations(c1, fx("a.pem"), NULL));
     CALL(1, SSL_CTX_load_verify_locations(c2, fx("a.pem"), NULL));

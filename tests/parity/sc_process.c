@@ -1,9 +1,10 @@
 /*
- * Threads and fork. Worker threads write into their own buffers, and the
- * main thread prints them in index order, so the transcript does not depend
- * on scheduling. The thread count is parity_threads (--threads).
+ * Threads and fork. The thread count is parity_threads (--threads); see
+ * workers.c for how their output stays in a fixed order.
  */
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -11,54 +12,6 @@
 
 #include "harness.h"
 #include "scenarios.h"
-
-struct worker {
-    int index;
-    pthread_barrier_t *start;
-    void (*body)(int index);
-    char *text;
-    size_t len;
-};
-
-static void *worker_main(void *arg)
-{
-    struct worker *w = arg;
-    FILE *f = open_memstream(&w->text, &w->len);
-
-    set_thread_sink(f);
-    /* Everyone starts loading at once, to make the loads really overlap. */
-    pthread_barrier_wait(w->start);
-    w->body(w->index);
-    set_thread_sink(NULL);
-    fclose(f);
-    return NULL;
-}
-
-static void run_workers(void (*body)(int index))
-{
-    int n = parity_threads, i;
-    struct worker *w = calloc((size_t)n, sizeof(*w));
-    pthread_t *tid = calloc((size_t)n, sizeof(*tid));
-    pthread_barrier_t start;
-
-    pthread_barrier_init(&start, NULL, (unsigned)n);
-    for (i = 0; i < n; i++) {
-        w[i] = (struct worker){ .index = i, .start = &start, .body = body };
-        if (pthread_create(&tid[i], NULL, worker_main, &w[i]) != 0)
-            abort(); /* the barrier would wait forever */
-    }
-    for (i = 0; i < n; i++)
-        pthread_join(tid[i], NULL);
-    pthread_barrier_destroy(&start);
-    say("%d threads", n);
-    for (i = 0; i < n; i++) {
-        say("-- thread %d", i);
-        emit_text(w[i].text ? w[i].text : "");
-        free(w[i].text);
-    }
-    free(w);
-    free(tid);
-}
 
 static void load_ab_and_check(int index)
 {
@@ -205,4 +158,54 @@ void sc_fork_after_load(void)
     TRUST(c4, "AB", "C");
     SSL_CTX_free(c1);
     SSL_CTX_free(c4);
+}
+
+/*
+ * The first calls of a process arrive from several threads: thread 0 creates
+ * a context (the shim sets itself up then) and raises a flag; the others,
+ * each holding a store of its own, wait for the flag and then change their
+ * store over and over (every store mutator asks whether its store is a
+ * shared template) before loading into it. The flag is a relaxed atomic on
+ * purpose: it orders nothing, so the shim's own set-up must be safe to read
+ * from threads that never synchronised with the thread that did it.
+ */
+#define FIRST_CALLS_FLAGS 50
+
+static atomic_int first_ctx_made;
+
+static void first_calls(int index)
+{
+    X509_STORE *st;
+    SSL_CTX *c;
+    int ok = 1;
+
+    if (index == 0) {
+        c = client_ctx();
+        atomic_store_explicit(&first_ctx_made, 1, memory_order_relaxed);
+        CALL(1, SSL_CTX_load_verify_locations(c, fx("a.pem"), NULL));
+        TRUST(c, "A", "B");
+        SSL_CTX_free(c);
+        return;
+    }
+    st = X509_STORE_new();
+    while (!atomic_load_explicit(&first_ctx_made, memory_order_relaxed))
+        sched_yield();
+    for (int i = 0; i < FIRST_CALLS_FLAGS; i++)
+        ok &= X509_STORE_set_flags(st, X509_V_FLAG_PARTIAL_CHAIN) == 1;
+    say("%d x X509_STORE_set_flags(st, X509_V_FLAG_PARTIAL_CHAIN): %s", FIRST_CALLS_FLAGS,
+        ok ? "all 1" : "not all 1");
+    if (!ok)
+        unexpected("X509_STORE_set_flags failed");
+    CALL(1, X509_STORE_load_file(st, fx("b.pem")));
+    c = client_ctx_with_store(st);
+    TRUST(c, "B", "A");
+    SSL_CTX_free(c);
+}
+
+void sc_threads_first_calls(void)
+{
+    atomic_store(&first_ctx_made, 0);
+    run_workers(first_calls);
+    load_again("a.pem", "A", "B");
+    load_again("b.pem", "B", "A");
 }

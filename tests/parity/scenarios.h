@@ -68,5 +68,38 @@ void sc_threads_same_bundle(void);
 void sc_threads_mixed_bundles(void);
 void sc_threads_mixed_routes(void);
 void sc_fork_after_load(void);
+void sc_threads_first_calls(void);
+
+/* sc_share_isolation.c: contexts on one shared template stay independent */
+void sc_share_store_before_load(void);
+void sc_share_python_cadata(void);
+void sc_share_crl_check_flag(void);
+void sc_share_node_root_store(void);
+void sc_share_every_template(void);
+void sc_share_set_cert_store_then_load(void);
+void sc_share_store_handed_over(void);
+void sc_share_file_order(void);
+
+/* sc_share_callbacks.c: stores reached from verify callbacks */
+void sc_share_verify_cb_adds_cert(void);
+void sc_share_verify_cb_store_reused(void);
+
+/* sc_share_lookups.c: hash dirs, SSL_CERT_DIR, enumeration */
+void sc_share_cert_dir_recipes(void);
+void sc_share_set_default_verify_dir(void);
+void sc_share_hashdir_enumerate(void);
+void sc_share_hashdir_enumerate_shared(void);
+void sc_share_enumerate_order(void);
+
+/* sc_share_lifetime.c: references, rotation, eviction, library contexts */
+void sc_share_up_ref_free_order(void);
+void sc_share_rotation_outlives(void);
+void sc_share_many_recipes(void);
+void sc_share_libctx_recycled(void);
+
+/* sc_share_threads.c: concurrency on shared templates */
+void sc_share_mtls_two_clients(void);
+void sc_share_handout_during_handshakes(void);
+void sc_share_hashdir_lazy_threads(void);
 
 #endif

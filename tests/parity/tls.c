@@ -4,6 +4,8 @@
  * path (chain building, hash-dir lookups, CRLs, trust settings) runs exactly
  * as it does for a real connection.
  */
+#include <string.h>
+
 #include "harness.h"
 
 SSL_CTX *client_ctx(void)
@@ -76,54 +78,137 @@ static void show_chain(SSL *c)
     }
 }
 
+/* Both ends of one handshake over a BIO pair, and how each side ended. */
+struct hs {
+    SSL *c, *s;
+    int cst, sst; /* 1 done, -1 failed, 0 stalled */
+    char cerr[512], serr[512];
+};
+
+/* Creates both ends and alternates them until both have finished or failed;
+ * a side that failed has sent its alert, which the other reads next round.
+ * Bounded: a stalled handshake is reported, never waited on. Returns 0 if
+ * the setup failed. */
+static int hs_run(struct hs *h, SSL_CTX *client, SSL_CTX *server)
+{
+    BIO *cb = NULL, *sb = NULL;
+    int round;
+
+    memset(h, 0, sizeof(*h));
+    if (!client || !server || !(h->c = SSL_new(client)) || !(h->s = SSL_new(server))
+        || !BIO_new_bio_pair(&cb, 0, &sb, 0))
+        return 0;
+    SSL_set_bio(h->c, cb, cb);
+    SSL_set_bio(h->s, sb, sb);
+    SSL_set_connect_state(h->c);
+    SSL_set_accept_state(h->s);
+    for (round = 0; round < 64 && (h->cst == 0 || h->sst == 0); round++) {
+        h->cst = step_side(h->c, h->cst, h->cerr, sizeof(h->cerr));
+        h->sst = step_side(h->s, h->sst, h->serr, sizeof(h->serr));
+    }
+    return 1;
+}
+
+static void hs_free(struct hs *h)
+{
+    SSL_free(h->c);
+    SSL_free(h->s);
+}
+
+static const char *state_word(int st)
+{
+    return st > 0 ? "ok" : st < 0 ? "failed" : "stalled";
+}
+
+/* Nothing should be pending; if something is, the transcript shows it. */
+static void show_pending(void)
+{
+    char pending[512] = "";
+
+    take_errors(pending, sizeof(pending));
+    if (pending[0])
+        say("  pending before the handshake:%s", pending);
+}
+
 void handshake(const char *label, SSL_CTX *client, const char *leaf, long want)
 {
     SSL_CTX *sctx;
-    SSL *c = NULL, *s = NULL;
-    BIO *cb = NULL, *sb = NULL;
-    int cst = 0, sst = 0, round;
-    char cerr[512] = "", serr[512] = "";
+    struct hs h;
     long vr;
 
-    /* Nothing should be pending; if something is, the transcript shows it. */
-    take_errors(cerr, sizeof(cerr));
-    if (cerr[0]) {
-        say("  pending before the handshake:%s", cerr);
-        cerr[0] = '\0';
-    }
+    show_pending();
     sctx = server_ctx(leaf);
-    if (!client || !sctx || !(c = SSL_new(client)) || !(s = SSL_new(sctx))
-        || !BIO_new_bio_pair(&cb, 0, &sb, 0)) {
+    if (!hs_run(&h, client, sctx)) {
         unexpected("handshake(%s, %s): setup failed", label, leaf);
         show_errors();
         goto done;
     }
-    SSL_set_bio(c, cb, cb);
-    SSL_set_bio(s, sb, sb);
-    SSL_set_connect_state(c);
-    SSL_set_accept_state(s);
-
-    /* Alternate the two sides until both have finished or failed; a side
-     * that failed has sent its alert, which the other reads next round.
-     * Bounded: a stalled handshake is reported, never waited on. */
-    for (round = 0; round < 64 && (cst == 0 || sst == 0); round++) {
-        cst = step_side(c, cst, cerr, sizeof(cerr));
-        sst = step_side(s, sst, serr, sizeof(serr));
-    }
-    vr = SSL_get_verify_result(c);
+    vr = SSL_get_verify_result(h.c);
     say("handshake(%s, %s): client=%s server=%s verify=%ld (%s)", label, leaf,
-        cst > 0 ? "ok" : cst < 0 ? "failed" : "stalled",
-        sst > 0 ? "ok" : sst < 0 ? "failed" : "stalled",
-        vr, X509_verify_cert_error_string(vr));
-    show_chain(c);
-    say("  client errors:%s", cerr[0] ? cerr : " none");
-    say("  server errors:%s", serr[0] ? serr : " none");
-    if (want != ANY_RC && (vr != want || (want == X509_V_OK) != (cst > 0 && sst > 0)))
+        state_word(h.cst), state_word(h.sst), vr, X509_verify_cert_error_string(vr));
+    show_chain(h.c);
+    say("  client errors:%s", h.cerr[0] ? h.cerr : " none");
+    say("  server errors:%s", h.serr[0] ? h.serr : " none");
+    if (want != ANY_RC && (vr != want || (want == X509_V_OK) != (h.cst > 0 && h.sst > 0)))
         unexpected("handshake(%s, %s): verify=%ld handshake=%s, expected verify=%ld",
-                   label, leaf, vr, cst > 0 && sst > 0 ? "ok" : "failed", want);
+                   label, leaf, vr, h.cst > 0 && h.sst > 0 ? "ok" : "failed", want);
 done:
-    SSL_free(c);
-    SSL_free(s);
+    hs_free(&h);
+    SSL_CTX_free(sctx);
+}
+
+/* A server that requires a client certificate and verifies it against the
+ * fixture bundle client_ca, loaded as servers do (a CA load of its own). */
+static SSL_CTX *mtls_server_ctx(const char *leaf, const char *client_ca)
+{
+    SSL_CTX *sctx = server_ctx(leaf);
+
+    if (!sctx)
+        return NULL;
+    SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    if (SSL_CTX_load_verify_locations(sctx, fx(client_ca), NULL) != 1) {
+        SSL_CTX_free(sctx);
+        return NULL;
+    }
+    return sctx;
+}
+
+static void peer_name(SSL *s, char *buf, size_t len)
+{
+    X509 *peer = SSL_get0_peer_certificate(s);
+
+    snprintf(buf, len, "none");
+    if (peer)
+        X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, buf, (int)len);
+}
+
+void mtls_handshake(const char *label, SSL_CTX *client, const char *leaf, const char *client_ca,
+                    const char *want_peer)
+{
+    SSL_CTX *sctx;
+    struct hs h;
+    char peer[256];
+    long svr;
+
+    show_pending();
+    sctx = mtls_server_ctx(leaf, client_ca);
+    if (!hs_run(&h, client, sctx)) {
+        unexpected("mtls(%s, %s): setup failed", label, leaf);
+        show_errors();
+        goto done;
+    }
+    peer_name(h.s, peer, sizeof(peer));
+    svr = SSL_get_verify_result(h.s);
+    say("mtls(%s, %s): client=%s server=%s client verify=%ld server verify=%ld server saw %s",
+        label, leaf, state_word(h.cst), state_word(h.sst), SSL_get_verify_result(h.c), svr, peer);
+    say("  client errors:%s", h.cerr[0] ? h.cerr : " none");
+    say("  server errors:%s", h.serr[0] ? h.serr : " none");
+    if (want_peer ? (h.sst <= 0 || h.cst <= 0 || svr != X509_V_OK || strcmp(peer, want_peer) != 0)
+                  : h.sst > 0)
+        unexpected("mtls(%s, %s): server=%s saw %s, expected %s", label, leaf,
+                   state_word(h.sst), peer, want_peer ? want_peer : "a failed handshake");
+done:
+    hs_free(&h);
     SSL_CTX_free(sctx);
 }
 
