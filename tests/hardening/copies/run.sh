@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # single-quoted conditions are evaluated by check (lib/common.sh)
 # Two OpenSSL copies in one process.
 #
 # A second copy of the system OpenSSL is made with new sonames
@@ -154,8 +155,8 @@ check_stats() {
 		[ "$ab" = "entries=$ncopies performed=$ncopies avoided=$((5 * runs - ncopies))" ]
 	# The one missing file per run goes to OpenSSL.
 	check "$host failed loads passed through" "passthrough=$(stat_of "$f" ca_loads_passthrough)" \
-		[ "$(stat_of "$f" ca_loads_passthrough)" = "$runs" ] &&
-		[ "$(stat_of "$f" passthrough.file_unavailable)" = "$runs" ]
+		'[ "$(stat_of "$f" ca_loads_passthrough)" = "$runs" ] &&
+		[ "$(stat_of "$f" passthrough.file_unavailable)" = "$runs" ]'
 	check "$host resolution" "resolution=$res, expected $want_res" [ "$res" = "$want_res" ]
 }
 

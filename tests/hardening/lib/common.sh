@@ -18,11 +18,17 @@ passed=0
 failed=0
 pass() { echo "PASS $1${2:+ ($2)}"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1${2:+: $2}"; failed=$((failed + 1)); }
-# check NAME DETAIL CMD...: PASS if CMD succeeds.
+# check NAME DETAIL CMD [ARG...]: PASS if CMD succeeds.
+# check NAME DETAIL 'CONDITION': PASS if the shell condition holds; it is
+# evaluated here, so a condition like '[ a ] && [ b ]' stays one check.
 check() {
-	local name=$1 detail=$2
+	local _check_name=$1 _check_detail=$2
 	shift 2
-	if "$@"; then pass "$name" "$detail"; else fail "$name" "$detail"; fi
+	if { [ $# = 1 ] && eval "$1"; } || { [ $# -gt 1 ] && "$@"; }; then
+		pass "$_check_name" "$_check_detail"
+	else
+		fail "$_check_name" "$_check_detail"
+	fi
 }
 finish() {
 	echo "$passed passed, $failed failed"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # single-quoted conditions are evaluated by check (lib/common.sh)
 # Secure execution (setuid): the shim must behave like OpenSSL's own
 # secure_getenv there.  A setuid-root copy of a small client is run by an
 # unprivileged user (nobody) with the shim preloaded the two ways glibc
@@ -129,40 +130,40 @@ stats_files() { find "$tmp/stats" -name "$1-*.json" | wc -l; }
 sys_certs=$(val setuid certs)
 
 check "control: SSL_CERT_FILE honoured without setuid" "$(show plain)" \
-	[ "$(val plain secure)" = 0 ] && [ "$(val plain attacker)" = 1 ] && [ "$(val plain verify)" = 0 ]
+	'[ "$(val plain secure)" = 0 ] && [ "$(val plain attacker)" = 1 ] && [ "$(val plain verify)" = 0 ]'
 check "setuid without shim ignores SSL_CERT_FILE" "$(show setuid)" \
-	ran setuid && [ "$(val setuid secure)" = 1 ] && [ "$(val setuid attacker)" = 0 ] &&
-	[ "$(val setuid verify)" = 20 ] && [ "$sys_certs" -gt 1 ]
+	'ran setuid && [ "$(val setuid secure)" = 1 ] && [ "$(val setuid attacker)" = 0 ] &&
+	[ "$(val setuid verify)" = 20 ] && [ "$sys_certs" -gt 1 ]'
 check "setuid drops an absolute LD_PRELOAD" "$(show setuid_abs)" \
-	ran setuid_abs && [ "$(val setuid_abs shim)" = absent ]
+	'ran setuid_abs && [ "$(val setuid_abs shim)" = absent ]'
 
 # setuid_case CASE HOW: the shim is loaded and active, and ignores everything.
 setuid_case() {
 	local c=$1 how=$2
 	check "$how: shim loaded into the setuid client" "$(show "$c")" \
-		ran "$c" && [ "$(val "$c" secure)" = 1 ] && [ "$(val "$c" shim)" = loaded ]
+		'ran "$c" && [ "$(val "$c" secure)" = 1 ] && [ "$(val "$c" shim)" = loaded ]'
 	check "$how: TRUSTCACHE_MODE=off ignored (the cache still serves)" "shared=$(val "$c" shared)" \
 		[ "$(val "$c" shared)" = 1 ]
 	check "$how: SSL_CERT_FILE not honoured, attacker never trusted" \
 		"attacker=$(val "$c" attacker) verify=$(val "$c" verify) certs=$(val "$c" certs), without shim $sys_certs" \
-		[ "$(val "$c" attacker)" = 0 ] && [ "$(val "$c" verify)" = 20 ] && [ "$(val "$c" certs)" = "$sys_certs" ]
+		'[ "$(val "$c" attacker)" = 0 ] && [ "$(val "$c" verify)" = 20 ] && [ "$(val "$c" certs)" = "$sys_certs" ]'
 	check "$how: TRUSTCACHE_STATS writes no file" "$(stats_files "$c") files" [ "$(stats_files "$c")" = 0 ]
 	check "$how: nothing on stderr (no warning for a bad value)" "$(head -c 200 "$tmp/out/$c.err")" \
 		[ ! -s "$tmp/out/$c.err" ]
 }
 setuid_case setuid_preload "ld.so.preload"
 check "ld.so.preload: TRUSTCACHE_STATS=stderr ignored" "$(head -c 200 "$tmp/out/setuid_preload_stderr.err")" \
-	ran setuid_preload_stderr && [ ! -s "$tmp/out/setuid_preload_stderr.err" ]
+	'ran setuid_preload_stderr && [ ! -s "$tmp/out/setuid_preload_stderr.err" ]'
 setuid_case setuid_sysdir "LD_PRELOAD by name from the system directory"
 
 # Controls: the same settings do work for the same client without setuid.
 check "control: TRUSTCACHE_MODE=off honoured without setuid" "$(show plain_preload)" \
-	ran plain_preload && [ "$(val plain_preload shim)" = loaded ] && [ "$(val plain_preload shared)" = 0 ] &&
-	[ "$(val plain_preload attacker)" = 1 ]
+	'ran plain_preload && [ "$(val plain_preload shim)" = loaded ] && [ "$(val plain_preload shared)" = 0 ] &&
+	[ "$(val plain_preload attacker)" = 1 ]'
 check "control: bad value warned about without setuid" "$(head -c 200 "$tmp/out/plain_preload.err")" \
 	grep -q '^trustcache: TRUSTCACHE_MAX_BUNDLES=bogus' "$tmp/out/plain_preload.err"
 check "control: the cache serves and writes stats without setuid" \
 	"shared=$(val plain_preload_on shared), $(stats_files plain_preload_on) stats file" \
-	[ "$(val plain_preload_on shared)" = 1 ] && [ "$(stats_files plain_preload_on)" = 1 ]
+	'[ "$(val plain_preload_on shared)" = 1 ] && [ "$(stats_files plain_preload_on)" = 1 ]'
 check "nothing left behind" "/etc/ld.so.preload and $multiarch as before" [ "$(state)" = "$before" ]
 finish

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # single-quoted conditions are evaluated by check (lib/common.sh)
 # Start-up, functionally (timings belong to `make bench`, bench-startup):
 #  - bystanders: programs that never load OpenSSL behave identically with the
 #    shim preloaded (stdout, stderr, exit status, signals), and it leaves no
@@ -85,23 +86,23 @@ early_run early "$shim $early"
 check "early constructor runs before the shim's" "$(tr '\n' ' ' <"$tmp/early.init")" \
 	[ "$(head -1 "$tmp/early.init")" = "$(basename "$early")" ]
 check "early constructor: no crash, loads and handshake work" "exit $(cat "$tmp/early.rc"): $(tr '\n' ' ' <"$tmp/early.out")" \
-	[ "$(cat "$tmp/early.rc")" = 0 ] && [ "$(cat "$tmp/early.out")" = "$expected_out" ]
+	'[ "$(cat "$tmp/early.rc")" = 0 ] && [ "$(cat "$tmp/early.out")" = "$expected_out" ]'
 # Two loads in the constructor, one in main: one parse, two served.
 check "early constructor loads are counted and served" \
 	"requested=$(stat_of "$tmp/early.json" ca_loads_requested) performed=$(stat_of "$tmp/early.json" ca_loads_performed) avoided=$(stat_of "$tmp/early.json" ca_loads_avoided)" \
-	[ "$(stat_of "$tmp/early.json" ca_loads_requested)" = 3 ] &&
+	'[ "$(stat_of "$tmp/early.json" ca_loads_requested)" = 3 ] &&
 	[ "$(stat_of "$tmp/early.json" ca_loads_performed)" = 1 ] &&
-	[ "$(stat_of "$tmp/early.json" ca_loads_avoided)" = 2 ]
+	[ "$(stat_of "$tmp/early.json" ca_loads_avoided)" = 2 ]'
 
 early_run early_off "$shim $early" TRUSTCACHE_MODE=off
 check "early constructor honours TRUSTCACHE_MODE=off" \
 	"exit $(cat "$tmp/early_off.rc"), avoided=$(stat_of "$tmp/early_off.json" ca_loads_avoided), mode=$(stat_of "$tmp/early_off.json" shim.mode)" \
-	[ "$(cat "$tmp/early_off.out")" = "$expected_out" ] &&
+	'[ "$(cat "$tmp/early_off.out")" = "$expected_out" ] &&
 	[ "$(stat_of "$tmp/early_off.json" ca_loads_avoided)" = 0 ] &&
-	[ "$(stat_of "$tmp/early_off.json" shim.mode)" = off ]
+	[ "$(stat_of "$tmp/early_off.json" shim.mode)" = off ]'
 
 early_run late "$early $shim"
 check "shim constructor first, then the library's: same result" "$(tr '\n' ' ' <"$tmp/late.init")| $(tr '\n' ' ' <"$tmp/late.out")" \
-	[ "$(head -1 "$tmp/late.init")" = "$(basename "$shim")" ] && [ "$(cat "$tmp/late.out")" = "$expected_out" ] &&
-	[ "$(stat_of "$tmp/late.json" ca_loads_avoided)" = 2 ]
+	'[ "$(head -1 "$tmp/late.init")" = "$(basename "$shim")" ] && [ "$(cat "$tmp/late.out")" = "$expected_out" ] &&
+	[ "$(stat_of "$tmp/late.json" ca_loads_avoided)" = 2 ]'
 finish
