@@ -13,35 +13,11 @@ sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
 
 import https_server  # noqa: E402,F401
 import pki  # noqa: E402,F401
+from report import Report  # noqa: E402,F401
 
 RUNNER = os.path.join(TOP, "tools", "trustcache-run")
 STATS_INVARIANT = ("ca_loads_requested", "ca_loads_performed", "ca_loads_avoided",
                    "ca_loads_passthrough")
-
-
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, label, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print("PASS %s" % label)
-        else:
-            self.failed += 1
-            detail = str(detail)
-            print("FAIL %s%s" % (label, (": " + detail[-3000:]) if detail else ""))
-        sys.stdout.flush()
-        return ok
-
-    def equal(self, label, got, want):
-        return self.check(label, got == want, "got %r, want %r" % (got, want))
-
-    @staticmethod
-    def skip(label, why):
-        print("SKIP %s: %s" % (label, why))
-        sys.stdout.flush()
 
 
 class Context:

@@ -43,33 +43,13 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "lib"))
 import https_server  # noqa: E402
 import interpreters  # noqa: E402
 import pki  # noqa: E402
+from report import Report  # noqa: E402,F401
 
 CLIENT = os.path.join(HERE, "client.py")
 TIMEOUT = 180
 COUNT = 25          # connections per host in the loops (>= the churn threshold of 20)
 LEAKED = 150        # contexts leaked (> the leak threshold of 100)
 CHURN_TAIL = " \u2014 each connection creates its own context; reuse one per host"
-
-
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, label, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print("PASS %s" % label)
-        else:
-            self.failed += 1
-            print("FAIL %s%s" % (label, (": " + str(detail)) if detail else ""))
-        sys.stdout.flush()
-        return ok
-
-    @staticmethod
-    def skip(label, why):
-        print("SKIP %s: %s" % (label, why))
-        sys.stdout.flush()
 
 
 class KeepAliveHandler(https_server._Handler):  # noqa: SLF001 (test fixture)

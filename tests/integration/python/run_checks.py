@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "lib"))
 import https_server  # noqa: E402
 import interpreters  # noqa: E402
 import pki  # noqa: E402
+from report import Report  # noqa: E402,F401
 
 SCENARIO_SCRIPT = os.path.join(HERE, "scenarios.py")
 # (name, loop count); the count is the number of new connections/contexts.
@@ -51,27 +52,6 @@ STATS_KEYS = ("ca_loads_requested", "ca_loads_performed", "ca_loads_avoided",
               "parse_ns_avoided_estimate", "cache_invalidations", "bundles", "shim")
 UNTRUSTED_VERIFY_CODE = 20  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
 TIMEOUT = 120
-
-
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, label, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print("PASS %s" % label)
-        else:
-            self.failed += 1
-            print("FAIL %s%s" % (label, (": " + detail) if detail else ""))
-        sys.stdout.flush()
-        return ok
-
-    @staticmethod
-    def skip(label, why):
-        print("SKIP %s: %s" % (label, why))
-        sys.stdout.flush()
 
 
 # ---------------------------------------------------------------- running
