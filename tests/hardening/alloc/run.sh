@@ -4,7 +4,8 @@
 # these (dlsym allocates; the allocator initialises lazily), so every run is
 # bounded by a timeout, and parity must hold: a subset of the parity suite
 # (with its own without-shim baseline and stats checks) and Python ssl
-# clients whose transcript must equal the one without any preload.
+# clients whose transcript must equal the one without any preload.  The
+# stats must stay honest too: a memory estimate for the loads avoided.
 #
 # usage: run.sh --shim SO --harness PARITY_HARNESS [--allocators "NAME=SO ..."]
 #               [--scenarios "NAME ..."]
@@ -79,6 +80,11 @@ for spec in $allocators; do
 		check "$label: python loads served" \
 			"avoided=$(stat_of "$tmp/py.json" ca_loads_avoided) resolution=$(stat_of "$tmp/py.json" shim.resolution)" \
 			[ "$(stat_of "$tmp/py.json" ca_loads_avoided)" -gt 0 ] 2>/dev/null
+		# Honest numbers: avoided loads did avoid parsed certificates in memory,
+		# whichever allocator provided it.
+		check "$label: memory estimate reported" \
+			"bytes_avoided_estimate=$(stat_of "$tmp/py.json" bytes_avoided_estimate) for $(stat_of "$tmp/py.json" ca_loads_avoided) avoided loads" \
+			[ "$(stat_of "$tmp/py.json" bytes_avoided_estimate)" -gt 0 ] 2>/dev/null
 		rm -f "$tmp/py.json"
 	done
 done
