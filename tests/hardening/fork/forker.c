@@ -8,9 +8,11 @@
  *
  *   forker FIXTURES FORKS THREADS TIMEOUT_MS
  *
- * Prints "parent_pid=P" and
- * "forks=N verified=V failed=F hung=H parent_loads=L worker_errors=E"
- * and exits 0 only if every child verified and no worker saw a wrong result.
+ * Prints "parent_pid=P", "fork_ms_total=T fork_ms_max=M" (time spent
+ * getting through fork(), the wait for the gate and the fork handlers
+ * included) and "forks=N verified=V failed=F hung=H parent_loads=L
+ * worker_errors=E", and exits 0 only if every child verified and no worker
+ * saw a wrong result.
  * The driver points SSL_CERT_FILE at ab.pem and SSL_CERT_DIR at an empty
  * directory, so the default-paths route loads exactly one file.
  *

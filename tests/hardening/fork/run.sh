@@ -33,7 +33,7 @@ mkdir -p "$tmp/stats"
 limit=$(((forks + baseline_forks) * child_timeout / 1000 + 120))
 
 # summary FILE: the forker's result line.
-summary() { grep '^forks=' "$1" || echo "no result line"; }
+summary() { grep -h '^forks=\|^fork_ms' "$1" | tr '\n' ' ' | sed 's/ $//'; grep -q '^forks=' "$1" || echo "no result line"; }
 
 rc=0
 timeout "$limit" "$forker" "$tmp/fx" "$baseline_forks" "$threads" "$child_timeout" >"$tmp/without.out" 2>&1 || rc=$?
@@ -41,7 +41,7 @@ if [ "$rc" = 0 ]; then
 	pass "fork without shim" "$(summary "$tmp/without.out")"
 else
 	fail "fork without shim" "exit $rc: $(summary "$tmp/without.out")"
-	grep -v '^forks=\|^parent_pid=' "$tmp/without.out" | head -5
+	grep -v '^forks=\|^parent_pid=\|^fork_ms' "$tmp/without.out" | head -5
 fi
 
 rc=0
@@ -52,7 +52,7 @@ if [ "$rc" = 0 ]; then
 	pass "fork with shim" "$(summary "$tmp/with.out"), $(($(date +%s) - start)) s"
 else
 	fail "fork with shim" "exit $rc: $(summary "$tmp/with.out")"
-	grep -v '^forks=\|^parent_pid=' "$tmp/with.out" | head -5
+	grep -v '^forks=\|^parent_pid=\|^fork_ms' "$tmp/with.out" | head -5
 fi
 
 parent_pid=$(sed -n 's/^parent_pid=//p' "$tmp/with.out")
