@@ -1,5 +1,6 @@
-# `make bench`, core rows: context set-up in C and Python, a requests loop and
-# retained memory, each without the shim, with it, and against a bare floor.
+# `make bench`, core rows: context set-up in C and Python (P1), a requests
+# loop, retained memory (P2), thread scaling (P7) and bundle sizes (P8), each
+# without the shim, with it, and against a bare floor.
 # BENCH_ARGS passes options through, e.g. BENCH_ARGS="--rows a,b --quick".
 
 PY_MACHINE ?= python3
@@ -11,10 +12,19 @@ $(BUILD)/bench/ctx_loop: tests/bench/ctx_loop.c | deps-build
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -lssl -lcrypto
 
+# P7 (context set-up from 1 and 16 threads) and P8 (bundles of 1 to 10,000
+# generated roots) rows.
+$(BUILD)/bench/ctx_threads $(BUILD)/bench/gen_bundle: $(BUILD)/bench/%: tests/bench/%.c | deps-build
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -pthread $(WARN) -O2 -o $@ $< -lssl -lcrypto
+
+BENCH_TOOLS := $(BUILD)/bench/ctx_loop $(BUILD)/bench/ctx_threads $(BUILD)/bench/gen_bundle
+
 .PHONY: bench-core
-bench-core: deps-demo $(BUILD)/libtrustcache.so $(BUILD)/bench/ctx_loop
+bench-core: deps-demo $(BUILD)/libtrustcache.so $(BENCH_TOOLS)
 	@$(PY_MACHINE) tests/bench/bench.py --shim $(BUILD)/libtrustcache.so \
-	  --ctx-loop $(BUILD)/bench/ctx_loop --python $(PY_MACHINE) $(BENCH_ARGS)
+	  --ctx-loop $(BUILD)/bench/ctx_loop --ctx-threads $(BUILD)/bench/ctx_threads \
+	  --gen-bundle $(BUILD)/bench/gen_bundle --python $(PY_MACHINE) $(BENCH_ARGS)
 
 # Client rows (tests/bench/bench_clients.py): P3, a requests.get() loop
 # under gc.disable() (req/s and RSS growth over 3,000 requests, and a loop

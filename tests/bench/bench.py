@@ -14,7 +14,12 @@ Rows are built by the functions listed in ROWS; each returns Row objects,
 so a parameterised row (thread counts, bundle sizes) is a function that
 returns several.
 
-    python3 tests/bench/bench.py --shim build/libtrustcache.so --ctx-loop build/bench/ctx_loop
+    python3 tests/bench/bench.py --shim build/libtrustcache.so --ctx-loop build/bench/ctx_loop \
+        [--ctx-threads build/bench/ctx_threads] [--gen-bundle build/bench/gen_bundle]
+
+Rows carry the targets they are held to (P1, P2 in the table; P7 thread
+scaling and P8 flatness over bundle sizes below it), printed as met or not
+met: a benchmark reports, it never passes or fails.
 """
 
 import argparse
@@ -48,6 +53,9 @@ class Row:
     argv: dict            # variant -> argv; "with" runs under LD_PRELOAD
     reps: int
     note: str = ""
+    # Printed as met or not met, never a pass or a failure:
+    #   ("floor_ratio", x): with <= x * floor;  ("floor_plus", d): with <= floor + d
+    target: tuple = None
     results: dict = field(default_factory=dict)   # variant -> [values]
     objects: dict = field(default_factory=dict)   # variant -> {store sizes seen}
     shim_stats: list = field(default_factory=list)
@@ -65,6 +73,9 @@ class Env:
     url: str
     system_bundle: str
     quick: bool
+    ctx_threads: str = ""  # tests/bench/ctx_threads.c, built
+    gen_bundle: str = ""   # tests/bench/gen_bundle.c, built
+    tmp: str = ""          # scratch directory for generated bundles
 
 
 # ---------------------------------------------------------------- rows
@@ -102,10 +113,11 @@ def rows_py_ctx(env):
     n = 40 if env.quick else 150
     py = [env.python, PY_OPS]
     return [
-        Row("c", "Python ssl.create_default_context()", "us/op", 1e-3, False,
+        Row("c", "P1 Python ssl.create_default_context()", "us/op", 1e-3, False,
             {"without": py + ["time-default", str(n)], "with": py + ["time-default", str(n)],
              "floor": py + ["time-bare", str(n)]}, reps=5,
-            note="%d ops per process; floor = ssl.SSLContext(PROTOCOL_TLS_CLIENT)" % n),
+            note="%d ops per process; floor = ssl.SSLContext(PROTOCOL_TLS_CLIENT)" % n,
+            target=("floor_ratio", 1.25)),
     ]
 
 
@@ -125,17 +137,72 @@ def rows_py_rss(env):
     n = 40 if env.quick else 100
     py = [env.python, PY_OPS]
     return [
-        Row("e", "Python retained RSS per context, gc disabled", "KiB/ctx", 1.0, False,
+        Row("e", "P2 Python retained RSS per context, gc disabled", "KiB/ctx", 1.0, False,
             {"without": py + ["rss-default", str(n)], "with": py + ["rss-default", str(n)],
              "floor": py + ["rss-bare", str(n)]}, reps=3,
             note="%d create_default_context() kept alive: (RSS after - RSS before) / %d; "
-                 "floor = bare SSLContext(PROTOCOL_TLS_CLIENT)" % (n, n)),
+                 "floor = bare SSLContext(PROTOCOL_TLS_CLIENT)" % (n, n),
+            target=("floor_plus", 2.0)),
     ]
 
 
-# Later rows (thread scaling, bundle sizes, RSS over a long requests run,
-# process start-up) go here as further builders.
-ROWS = [rows_c_ctx, rows_py_ctx, rows_requests, rows_py_rss, rows_c_store]
+P7_THREADS = (1, 16)
+
+
+def rows_p7_threads(env):
+    """P7: context set-up throughput from 1 and 16 threads (scaling: see
+    print_scaling)."""
+    secs = "0.3" if env.quick else "1.0"
+    rows = []
+    for n in P7_THREADS:
+        argv = [env.ctx_threads, "default", str(n), secs]
+        rows.append(Row(
+            "P7.%d" % n, "P7 C %d thread%s: SSL_CTX_new + default paths + free"
+            % (n, "" if n == 1 else "s"), "ctx/s", 1.0, True,
+            {"without": argv, "with": argv, "floor": [env.ctx_threads, "bare", str(n), secs]},
+            reps=5,
+            note="%s s per process, operations per second over all %d thread(s); "
+                 "floor = SSL_CTX_new + SSL_CTX_free on as many threads" % (secs, n)))
+    return rows
+
+
+P8_SIZES = ((1, "1"), (100, "100"), (1000, "1k"), (10000, "10k"))
+
+
+def p8_ops(certs, quick):
+    """Operations per process without the shim, where each one parses the
+    whole bundle (OpenSSL 3.0 takes seconds for 10,000 certificates)."""
+    return max(3, min(40 if quick else 150, 2000 // certs))
+
+
+def rows_p8_bundles(env):
+    """P8: per-context cost for synthetic bundles of 1 to 10,000 roots,
+    generated now (flatness: see print_scaling)."""
+    n = 40 if env.quick else 150
+    loop = env.ctx_loop
+    rows = []
+    for certs, name in P8_SIZES:
+        bundle = os.path.join(env.tmp, "bench-%s.pem" % name)
+        if not os.path.exists(bundle):
+            subprocess.run([env.gen_bundle, str(certs), bundle], check=True)
+        k = p8_ops(certs, env.quick)
+        rows.append(Row(
+            "P8.%s" % name, "P8 C SSL_CTX_new + load_verify_locations(%s root%s)"
+            % (name, "" if certs == 1 else "s"),
+            "us/op", 1e-3, False,
+            {"without": [loop, "file", str(k), bundle], "with": [loop, "file", str(n), bundle],
+             "floor": [loop, "bare", str(n)]},
+            reps=3 if certs >= 1000 else 5,
+            note="self-signed P-256 roots from gen_bundle; median of %d ops per process "
+                 "without the shim (each parses the bundle), %d with it and for the floor "
+                 "(SSL_CTX_new + SSL_CTX_free)" % (k, n)))
+    return rows
+
+
+# Later rows (RSS over a long requests run, process start-up) go here as
+# further builders.
+ROWS = [rows_c_ctx, rows_py_ctx, rows_requests, rows_py_rss, rows_c_store, rows_p7_threads,
+        rows_p8_bundles]
 
 
 # ---------------------------------------------------------------- running
@@ -222,23 +289,66 @@ def cache_column(row):
     return "%s/%s" % (st.get("ca_loads_avoided", "?"), st.get("ca_loads_requested", "?"))
 
 
+def target_column(row, med):
+    if not row.target:
+        return ""
+    kind, x = row.target
+    if kind == "floor_ratio":
+        ok = cost(row, med["with"]) <= x * cost(row, med["floor"])
+        return "with<=%.2fx floor: %s" % (x, "met" if ok else "NOT met")
+    ok = med["with"] <= med["floor"] + x
+    return "with<=floor+%s: %s" % (fmt(x), "met" if ok else "NOT met")
+
+
+def medians(row):
+    return {v: statistics.median(row.results[v]) for v in VARIANTS}
+
+
 def print_table(rows):
-    head = "%-3s %-52s %-7s %9s %9s %9s %13s %11s %12s" % (
+    head = "%-8s %-52s %-7s %9s %9s %9s %13s %11s %12s  %s" % (
         "", "operation", "unit", "without", "with", "floor", "without/with", "with/floor",
-        "shim served")
+        "shim served", "target")
     print(head)
     print("-" * len(head))
     for r in rows:
-        med = {v: statistics.median(r.results[v]) for v in VARIANTS}
-        print("%-3s %-52s %-7s %9s %9s %9s %13s %11s %12s" % (
+        med = medians(r)
+        print("%-8s %-52s %-7s %9s %9s %9s %13s %11s %12s  %s" % (
             "(%s)" % r.key, r.title, r.unit, fmt(med["without"]), fmt(med["with"]),
             fmt(med["floor"]), ratio(r, med["without"], med["with"]),
-            ratio(r, med["with"], med["floor"]), cache_column(r)))
+            ratio(r, med["with"], med["floor"]), cache_column(r), target_column(r, med)))
     print()
     for r in rows:
         print("(%s) %s" % (r.key, r.note))
         for v in VARIANTS:
             print("      %-8s runs: %s" % (v, " ".join(fmt(x) for x in r.results[v])))
+
+
+def print_scaling(rows):
+    """Targets that compare rows: P7 thread scaling, P8 flatness over
+    bundle sizes.  Printed as met or not met, never a pass or a failure."""
+    by_key = {r.key: medians(r) for r in rows}
+    one, many = ("P7.%d" % n for n in P7_THREADS)
+    if one in by_key and many in by_key:
+        print()
+        print("P7 scaling, %d threads / 1 thread (%d CPUs):" % (P7_THREADS[1], os.cpu_count() or 0))
+        for v in VARIANTS:
+            print("      %-8s %s -> %s ctx/s = %.2fx" % (
+                v, fmt(by_key[one][v]), fmt(by_key[many][v]), by_key[many][v] / by_key[one][v]))
+        x = by_key[many]["with"] / by_key[one]["with"]
+        print("      target: with the shim >= 1.60x: %s" % ("met" if x >= 1.6 else "NOT met"))
+    sizes = [("P8.%s" % name, certs) for certs, name in P8_SIZES if "P8.%s" % name in by_key]
+    if len(sizes) > 1:
+        print()
+        print("P8 per-context cost by bundle size (us/op):")
+        for v in VARIANTS:
+            vals = [by_key[k][v] for k, _ in sizes]
+            print("      %-8s %s   largest/smallest = %.2fx" % (
+                v, "  ".join("%s: %s" % (c, fmt(x)) for (_, c), x in zip(sizes, vals)),
+                max(vals) / min(vals)))
+        vals = [by_key[k]["with"] for k, _ in sizes]
+        flat = max(vals) <= 1.5 * min(vals)
+        print("      target: flat with the shim (largest <= 1.50x smallest): %s"
+              % ("met" if flat else "NOT met"))
 
 
 def describe_python(label, info):
@@ -262,6 +372,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--shim", required=True)
     p.add_argument("--ctx-loop", required=True)
+    p.add_argument("--ctx-threads", default="", help="built tests/bench/ctx_threads.c (P7 rows)")
+    p.add_argument("--gen-bundle", default="", help="built tests/bench/gen_bundle.c (P8 rows)")
     p.add_argument("--python", default="python3")
     p.add_argument("--rows", default="", help="comma-separated row keys to run (default: all)")
     p.add_argument("--quick", action="store_true", help="fewer operations per process")
@@ -276,7 +388,12 @@ def main():
             env = Env(shim=os.path.abspath(args.shim), ctx_loop=os.path.abspath(args.ctx_loop),
                       python=py_info["exe"], python_requests=req_info["exe"], bundle=fix.bundle, ca=fix.ca.cert, url=server.url,
                       system_bundle=pki.SYSTEM_BUNDLE, quick=args.quick)
-            rows = [r for build in ROWS for r in build(env) if not wanted or r.key in wanted]
+            env.ctx_threads = os.path.abspath(args.ctx_threads) if args.ctx_threads else ""
+            env.gen_bundle = os.path.abspath(args.gen_bundle) if args.gen_bundle else ""
+            env.tmp = tmp
+            builders = [b for b in ROWS if (b is not rows_p7_threads or env.ctx_threads)
+                        and (b is not rows_p8_bundles or env.gen_bundle)]
+            rows = [r for build in builders for r in build(env) if not wanted or r.key in wanted]
             print("trustcache bench: median of several fresh processes per cell "
                   "(without / with LD_PRELOAD=%s / floor)" % os.path.relpath(env.shim))
             print("%d CPUs, load average %s" % (os.cpu_count() or 0,
@@ -288,6 +405,7 @@ def main():
             for r in rows:
                 run_row(r, env, tmp)
     print_table(rows)
+    print_scaling(rows)
     print()
     print("bench took %.0f s" % (time.monotonic() - start))
     return 0
