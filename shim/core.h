@@ -42,6 +42,7 @@ struct tc_ctx_rec {
     int state;                 /* enum tc_ctx_state (template.h) */
     struct tc_template *tmpl;  /* recipe so far; kept until the context dies */
     int verified;              /* atomic: a verification ran on its shared store */
+    unsigned lockword;         /* template.c: serialises state changes */
     struct tc_ossl *o;
     /*
      * Accounting (acct.c).  The record outlives its context while anything

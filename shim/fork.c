@@ -83,6 +83,7 @@ static void child(void)
     restart_counters();
     tc_conn_atfork_child();
     tc_acct_atfork_child();
+    tc_template_fork_child();
     tc_ossl_foreach(unlock_copy, &g_child_marker);
     tc_resolve_atfork_child();
     tc_writer_atfork_child();

@@ -136,6 +136,7 @@ static void check_activation(struct tc_ossl *o)
 }
 
 static void object_range(const void *addr, uintptr_t *lo, uintptr_t *hi);
+static int in_shim(const void *caller);
 
 /* A table built from one handle; NULL if the handle reaches no libcrypto. */
 static struct tc_ossl *copy_build(void *handle, enum tc_resolution res)
@@ -154,6 +155,9 @@ static struct tc_ossl *copy_build(void *handle, enum tc_resolution res)
     }
     o->key = (uintptr_t)info.dli_fbase;
     o->resolution = res;
+#ifdef TC_FAULT_INJECTION
+    tc_fault_wrap_table(o); /* fault-injection test build only: see fault.c */
+#endif
     object_range((void *)o->OpenSSL_version_num, &o->crypto_lo, &o->crypto_hi);
     if (o->SSL_CTX_new)
         object_range((void *)o->SSL_CTX_new, &o->ssl_lo, &o->ssl_hi);
@@ -347,18 +351,47 @@ static struct tc_ossl *copy_for_caller(enum tc_fn_id id, const void *caller)
         o = copy_via_object(f.name, id);
     if (!o)
         o = copy_via_any_object(id);
-    if (o && f.found)
+    if (o && f.found && !in_shim(caller))
         remember_range(f.lo, f.hi, o);
     return o;
 }
 
+/*
+ * The copy the outermost hook on this thread resolved.  OpenSSL functions
+ * often end in a tail call to another exported function (SSL_CTX_new to
+ * SSL_CTX_new_ex, SSL_CTX_load_verify_file to X509_STORE_load_file_ex, ...):
+ * when a hook called the real function normally, the inner hook's return
+ * address lies in the shim itself, which says nothing about the copy.
+ */
+static __thread struct tc_ossl *tc_current_copy __attribute__((tls_model("initial-exec")));
+
+static int in_shim(const void *caller)
+{
+    static uintptr_t lo, hi; /* benign race: every thread computes the same range */
+
+    if (!__atomic_load_n(&hi, __ATOMIC_ACQUIRE)) {
+        uintptr_t l, h;
+        object_range((const void *)&tc_ossl_for, &l, &h);
+        __atomic_store_n(&lo, l, __ATOMIC_RELAXED);
+        __atomic_store_n(&hi, h, __ATOMIC_RELEASE);
+    }
+    return (uintptr_t)caller >= __atomic_load_n(&lo, __ATOMIC_RELAXED) &&
+           (uintptr_t)caller < __atomic_load_n(&hi, __ATOMIC_RELAXED);
+}
+
 struct tc_ossl *tc_ossl_for(enum tc_fn_id id, const void *caller)
 {
-    struct tc_ossl *n = next_copy();
+    struct tc_ossl *n = next_copy(), *o;
 
     if (n && load_slot(n, id))
-        return n;
-    return copy_for_caller(id, caller);
+        o = n;
+    else if (in_shim(caller) && tc_current_copy && load_slot(tc_current_copy, id))
+        o = tc_current_copy;
+    else
+        o = copy_for_caller(id, caller);
+    if (o)
+        tc_current_copy = o;
+    return o;
 }
 
 int tc_ossl_seen(void) { return __atomic_load_n(&g_ncopies, __ATOMIC_ACQUIRE) > 0; }

@@ -368,5 +368,5 @@ void tc_h_ctx_replaced(struct tc_ossl *o, SSL_CTX *ctx)
     struct tc_ctx_rec *rec = ctx_params(o, ctx, 0);
 
     if (rec)
-        rec->state = TC_CTX_PRIVATE;
+        tc_template_leave(rec);
 }

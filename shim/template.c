@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -310,15 +311,53 @@ static char *recipe_key(const struct tc_ctx_rec *rec, const struct tc_step *step
 
 /* ---- contexts -------------------------------------------------------- */
 
+/*
+ * State changes of one context are serialised: CPython's get_ca_certs() may
+ * run in several threads on one context at once, and two threads must not
+ * both swap in a private store.  The lock word carries the fork generation,
+ * so a lock held by a thread that does not exist in a forked child counts as
+ * free there.  Held only while one context's store is built or swapped.
+ */
+static unsigned g_fork_generation;
+
+static void rec_lock(struct tc_ctx_rec *rec)
+{
+    for (;;) {
+        unsigned gen = __atomic_load_n(&g_fork_generation, __ATOMIC_ACQUIRE);
+        unsigned cur = __atomic_load_n(&rec->lockword, __ATOMIC_ACQUIRE);
+        if ((cur & 1) && (cur >> 1) == gen) {
+            sched_yield();
+            continue;
+        }
+        if (__atomic_compare_exchange_n(&rec->lockword, &cur, (gen << 1) | 1, 0,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return;
+    }
+}
+
+static void rec_unlock(struct tc_ctx_rec *rec)
+{
+    __atomic_store_n(&rec->lockword, __atomic_load_n(&g_fork_generation, __ATOMIC_RELAXED) << 1,
+                     __ATOMIC_RELEASE);
+}
+
+void tc_template_fork_child(void) { __atomic_add_fetch(&g_fork_generation, 1, __ATOMIC_RELEASE); }
+
+static void privatize_locked(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec);
+
 int tc_template_apply(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec,
                       struct tc_step *step)
 {
     struct tc_template *t = NULL, *old;
     char *key;
 
-    if (rec->state == TC_CTX_PRIVATE || !tc_sharing_enabled() || !o->templates ||
-        !o->SSL_CTX_set1_cert_store)
+    if (!tc_sharing_enabled() || !o->templates || !o->SSL_CTX_set1_cert_store)
         return 0;
+    rec_lock(rec);
+    if (rec->state == TC_CTX_PRIVATE) {
+        rec_unlock(rec);
+        return 0;
+    }
     if ((key = recipe_key(rec, step))) {
         t = table_find(o, key);
         if (t)
@@ -327,13 +366,15 @@ int tc_template_apply(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec,
             t = table_insert(o, t);
     }
     if (!t) {
-        tc_template_privatize(o, ctx, rec);
+        privatize_locked(o, ctx, rec);
+        rec_unlock(rec);
         return 0;
     }
     o->SSL_CTX_set1_cert_store(ctx, t->store); /* drops the context's previous store */
     old = rec->tmpl;
     rec->tmpl = t;
     rec->state = TC_CTX_SHARED;
+    rec_unlock(rec);
     tc_template_release(o, old);
     TC_COUNT(contexts_shared, 1);
     return 1;
@@ -435,6 +476,20 @@ void tc_template_note_verification(struct tc_ossl *o, X509_STORE_CTX *sctx)
 
 void tc_template_privatize(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec)
 {
+    rec_lock(rec);
+    privatize_locked(o, ctx, rec);
+    rec_unlock(rec);
+}
+
+void tc_template_leave(struct tc_ctx_rec *rec)
+{
+    rec_lock(rec);
+    rec->state = TC_CTX_PRIVATE;
+    rec_unlock(rec);
+}
+
+static void privatize_locked(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec)
+{
     struct tc_template *t = rec->tmpl;
     X509_STORE *own;
 
@@ -442,10 +497,10 @@ void tc_template_privatize(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *r
         rec->state = TC_CTX_PRIVATE;
         return;
     }
-    rec->state = TC_CTX_PRIVATE;
     own = build_store(o, t->steps, t->nsteps, t->libctx, t->propq);
     if (!own) {
         /* Cannot rebuild: keep the template, but no other context gets it. */
+        rec->state = TC_CTX_PRIVATE;
         tc_template_check_mutation(o, t->store, NULL, "private copy failed");
         return;
     }
@@ -460,6 +515,7 @@ void tc_template_privatize(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *r
      * flight) never sees it freed.
      */
     o->SSL_CTX_set_cert_store(ctx, own);
+    rec->state = TC_CTX_PRIVATE; /* only now: the store handed out is the private one */
     TC_COUNT(stores_privatized, 1);
 }
 
