@@ -3,6 +3,7 @@
  * per served CA load, per connection counted and per context destroyed;
  * never while OpenSSL runs, never from a signal handler.
  */
+#include "child_locks.h"
 #include "acct.h"
 
 #include <pthread.h>
@@ -268,5 +269,5 @@ void tc_acct_atfork_child(void)
     tc_hosts_free(g_hosts);
     g_hosts = NULL;
     g_gen++;
-    pthread_mutex_init(&g_lock, NULL);
+    tc_child_mutex(&g_lock);
 }

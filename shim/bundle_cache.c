@@ -1,4 +1,5 @@
 /* The bundle cache: tables, LRU bound, refcounts, racy-stat validation. */
+#include "child_locks.h"
 #include "bundle_cache.h"
 
 #include <stdlib.h>
@@ -373,9 +374,9 @@ void tc_cache_unlock_after_fork(struct tc_cache *c, int in_child)
      * child with fresh locks instead.
      */
     if (in_child) {
-        pthread_rwlock_init(&c->lock, NULL);
+        tc_child_rwlock(&c->lock);
         pthread_cond_init(&c->fill_done, NULL);
-        pthread_mutex_init(&c->fill_lock, NULL);
+        tc_child_mutex(&c->fill_lock);
         return;
     }
     pthread_rwlock_unlock(&c->lock);

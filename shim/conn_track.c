@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "child_locks.h"
 #include "acct.h"
 #include "core.h"
 #include "stats_writer.h"
@@ -149,4 +150,4 @@ static int conn_dup_cb(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from, void **fr
 
 void tc_conn_atfork_prepare(void) { pthread_mutex_lock(&g_index_lock); }
 void tc_conn_atfork_parent(void) { pthread_mutex_unlock(&g_index_lock); }
-void tc_conn_atfork_child(void) { pthread_mutex_init(&g_index_lock, NULL); }
+void tc_conn_atfork_child(void) { tc_child_mutex(&g_index_lock); }

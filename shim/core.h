@@ -43,6 +43,9 @@ struct tc_ctx_rec {
     struct tc_template *tmpl;  /* recipe so far; kept until the context dies */
     int verified;              /* atomic: a verification ran on its shared store */
     unsigned lockword;         /* template.c: serialises state changes */
+    void **lazy;               /* template.c: hash-dir loads its verifications made */
+    unsigned char *lazy_crl;   /*   in the shared store (rec lock) */
+    int nlazy, lazy_cap;
     struct tc_ossl *o;
     /*
      * Accounting (acct.c).  The record outlives its context while anything

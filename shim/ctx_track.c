@@ -153,6 +153,7 @@ void tc_ctx_rec_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, lo
     (void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
     if (!rec)
         return; /* a context created before the shim saw it */
+    tc_template_forget_lazy(rec);
     tc_template_release(rec->o, rec->tmpl);
     rec->tmpl = NULL;
     free(rec->propq);

@@ -26,7 +26,8 @@
  *   TC_FAULT_AT=N           the Nth point fails (0 or unset: none does)
  *   TC_FAULT_COUNT_FILE=F   at exit, append "PID POINTS" (every process,
  *                           fork children too), so a driver knows the range
- *   TC_FAULT_REPORT=F       append the failing point's description
+ *   TC_FAULT_REPORT=F       append the failing point's description and its
+ *                           backtrace (backtrace_symbols_fd format)
  *   TC_FAULT_TRACE=F        append every point's description (one a line)
  *   TC_FAULT_BACKTRACE=1    also print the failing point and a backtrace()
  *                           to stderr
@@ -82,6 +83,11 @@ static void configure(void)
     g_trace_fd = open_append(getenv("TC_FAULT_TRACE"));
     g_count_file = getenv("TC_FAULT_COUNT_FILE");
     g_backtrace = bt && *bt == '1';
+    /* backtrace() loads libgcc_s on first use: not at the failing point. */
+    if (g_report_fd >= 0 || g_backtrace) {
+        void *frame;
+        backtrace(&frame, 1);
+    }
 }
 
 /* Before the shim's own constructor, so the very first point is counted. */
@@ -116,8 +122,10 @@ static void put(int fd, const char *text)
  */
 static int fail_now(const char *kind, const char *where)
 {
+    void *frames[64];
     unsigned long n;
     char line[512];
+    int depth;
 
     pthread_once(&g_once, configure);
     n = __atomic_add_fetch(&g_points, 1, __ATOMIC_RELAXED);
@@ -127,11 +135,11 @@ static int fail_now(const char *kind, const char *where)
     put(g_trace_fd, line);
     if (n != g_at)
         return 0;
+    depth = backtrace(frames, 64);
     put(g_report_fd, line);
+    if (g_report_fd >= 0)
+        backtrace_symbols_fd(frames, depth, g_report_fd);
     if (g_backtrace) {
-        void *frames[64];
-        int depth = backtrace(frames, 64);
-
         put(STDERR_FILENO, "trustcache-fault: failing point ");
         put(STDERR_FILENO, line);
         backtrace_symbols_fd(frames, depth, STDERR_FILENO);

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "child_locks.h"
 #include "acct.h"
 #include "bundle_cache.h"
 #include "core.h"
@@ -37,7 +38,7 @@ static void unlock_copy(struct tc_ossl *o, void *arg)
         tc_templates_unlock_after_fork(o, in_child);
     }
     if (in_child)
-        pthread_mutex_init(&o->init_lock, NULL); /* fresh, like every lock in the child */
+        tc_child_mutex(&o->init_lock); /* fresh, like every lock in the child */
     else
         pthread_mutex_unlock(&o->init_lock);
 }

@@ -113,8 +113,10 @@ TC_EXPORT int X509_STORE_add_cert(X509_STORE *store, X509 *x)
         return 0;
     TC_CHECK_MUTATION(store, "X509_STORE_add_cert");
     rc = real(store, x);
-    if (rc == 1)
+    if (rc == 1) {
         tc_capture_added(o, store, x, 0);
+        tc_template_note_lazy(o, store, x, 0);
+    }
     return rc;
 }
 
@@ -127,8 +129,10 @@ TC_EXPORT int X509_STORE_add_crl(X509_STORE *store, X509_CRL *x)
         return 0;
     TC_CHECK_MUTATION(store, "X509_STORE_add_crl");
     rc = real(store, x);
-    if (rc == 1)
+    if (rc == 1) {
         tc_capture_added(o, store, x, 1);
+        tc_template_note_lazy(o, store, x, 1);
+    }
     return rc;
 }
 
@@ -154,6 +158,8 @@ TC_GUARDED(X509_LOOKUP *, X509_STORE_add_lookup, (X509_STORE *st, X509_LOOKUP_ME
            (st, m))
 TC_GUARDED(int, X509_STORE_load_path, (X509_STORE *st, const char *path), st, (st, path))
 TC_GUARDED(int, X509_STORE_load_store, (X509_STORE *st, const char *uri), st, (st, uri))
+/* Keeping a shared store beyond a verify callback: it may be changed later. */
+TC_GUARDED(int, X509_STORE_up_ref, (X509_STORE *st), st, (st))
 TC_GUARDED(int, X509_STORE_load_store_ex,
            (X509_STORE *st, const char *uri, OSSL_LIB_CTX *libctx, const char *propq), st,
            (st, uri, libctx, propq))
@@ -177,9 +183,15 @@ TC_EXPORT int X509_verify_cert(X509_STORE_CTX *sctx)
 {
     TC_TARGET(X509_verify_cert);
 
+    struct tc_ctx_rec *previous;
+    int rc;
+
     if (!real)
         return -1;
-    if (!tc_bypass())
-        tc_template_note_verification(o, sctx);
-    return real(sctx);
+    if (tc_bypass())
+        return real(sctx);
+    previous = tc_template_verification_begin(o, sctx);
+    rc = real(sctx);
+    tc_template_verification_end(previous);
+    return rc;
 }

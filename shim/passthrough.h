@@ -14,6 +14,7 @@ enum tc_passthrough {
     TC_PT_LOOKUP_UNKNOWN,   /* X509_LOOKUP layout not verified for this copy */
     TC_PT_PATH_TABLE_FULL,  /* too many distinct trust-source paths */
     TC_PT_ORDER_UNKNOWN,    /* the loader's adds were not seen (not via the PLT) */
+    TC_PT_LIBCTX,           /* a non-default library context (see serve.c) */
     TC_PT_INTERNAL,         /* allocation or an OpenSSL call of the shim failed */
     TC_PT_COUNT
 };

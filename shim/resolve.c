@@ -15,6 +15,7 @@
  * the loader lock.  Racing resolvers may build the same table twice; the
  * loser is discarded before anyone sees it.
  */
+#include "child_locks.h"
 #include "ossl.h"
 #include "compat.h"
 #include "passthrough.h"
@@ -406,4 +407,4 @@ void tc_ossl_foreach(void (*fn)(struct tc_ossl *o, void *arg), void *arg)
 
 void tc_resolve_atfork_prepare(void) { pthread_mutex_lock(&g_registry_lock); }
 void tc_resolve_atfork_parent(void) { pthread_mutex_unlock(&g_registry_lock); }
-void tc_resolve_atfork_child(void) { pthread_mutex_init(&g_registry_lock, NULL); }
+void tc_resolve_atfork_child(void) { tc_child_mutex(&g_registry_lock); }

@@ -81,16 +81,19 @@ static int apply_and_finish(struct tc_ossl *o, X509_STORE *store, struct tc_step
 
 static int serve_into_lookup(struct tc_ossl *o, X509_LOOKUP *lu, const struct tc_source *src)
 {
+    X509_STORE *store;
     struct tc_acq a;
-    int count;
+    int count, i;
 
     if (!acquire(o, src, &a))
         return TC_REAL;
     count = a.bundle->count;
-    if (!tc_bundle_replay(o, o->X509_LOOKUP_get_store(lu), a.bundle)) {
+    if (!tc_bundle_replay(o, store = o->X509_LOOKUP_get_store(lu), a.bundle)) {
         tc_acq_finish(&a, 0);
         return TC_REAL;
     }
+    for (i = 0; i < a.bundle->nobjs; i++) /* a hash-dir load during a verification? */
+        tc_template_note_lazy(o, store, a.bundle->objs[i], a.bundle->is_crl[i]);
     tc_acq_finish(&a, 1);
     return count;
 }
@@ -245,11 +248,26 @@ static struct tc_ctx_rec *ctx_params(struct tc_ossl *o, SSL_CTX *ctx, int counte
     return rec;
 }
 
-/* The real function is about to change this context's store: make it its own. */
+/*
+ * The context's own store, about to be changed: a shared one is swapped for a
+ * private copy first, and one that is a template anyway (installed by the
+ * application) is retired from sharing.
+ */
+static X509_STORE *own_store(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec)
+{
+    X509_STORE *store;
+
+    tc_template_privatize(o, ctx, rec);
+    store = o->SSL_CTX_get_cert_store(ctx);
+    tc_template_claim(o, store);
+    return store;
+}
+
+/* The real function is about to change this context's store. */
 static int ctx_real(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec)
 {
     if (rec)
-        tc_template_privatize(o, ctx, rec);
+        own_store(o, ctx, rec);
     return TC_REAL;
 }
 
@@ -263,10 +281,8 @@ static int ctx_serve_step(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *re
 {
     int ok = tc_template_apply(o, ctx, rec, step);
 
-    if (!ok) {
-        tc_template_privatize(o, ctx, rec);
-        ok = tc_step_apply(o, o->SSL_CTX_get_cert_store(ctx), step, rec->libctx, rec->propq);
-    }
+    if (!ok)
+        ok = tc_step_apply(o, own_store(o, ctx, rec), step, rec->libctx, rec->propq);
     if (a)
         tc_acq_finish(a, ok);
     tc_step_clear(step);

@@ -138,6 +138,16 @@ void tc_acquire(struct tc_ossl *o, const struct tc_source *src, struct tc_acq *a
         a->why = o->active ? TC_PT_INTERNAL : (enum tc_passthrough)o->inactive_reason;
         return;
     }
+    if (src->libctx) {
+        /*
+         * Certificates keep a pointer to the library context they were
+         * parsed for, and a context the application frees may come back at
+         * the same address: cached objects could then point at freed
+         * memory.  Only the default context lives as long as the process.
+         */
+        a->why = TC_PT_LIBCTX;
+        return;
+    }
     if (!src->path || !entry_key(key, sizeof(key), src))
         return;
     r = tc_identity_of(src->path, &now);

@@ -17,6 +17,7 @@ static const char *const g_reason_names[TC_PT_COUNT] = {
     [TC_PT_LOOKUP_UNKNOWN] = "lookup_layout_unknown",
     [TC_PT_PATH_TABLE_FULL] = "path_table_full",
     [TC_PT_ORDER_UNKNOWN] = "load_order_unknown",
+    [TC_PT_LIBCTX] = "library_context",
     [TC_PT_INTERNAL] = "internal_error",
 };
 

@@ -1,4 +1,5 @@
 /* The stats dump: collection, destination, atomic write. */
+#include "child_locks.h"
 #include "stats_dump.h"
 
 #include <errno.h>
@@ -247,6 +248,6 @@ void tc_stats_dump_unlock_after_fork(int in_child)
         return;
     }
     /* glibc ties a held lock to the thread that took it: the child starts afresh. */
-    pthread_mutex_init(&g_dump_lock, NULL);
+    tc_child_mutex(&g_dump_lock);
     g_final_done = 0;
 }

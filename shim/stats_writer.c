@@ -13,6 +13,7 @@
  * handler: a fork child only marks it as needed, and the child's next TLS
  * use (a hook) starts it.
  */
+#include "child_locks.h"
 #include "stats_writer.h"
 
 #include <errno.h>
@@ -183,5 +184,5 @@ void tc_writer_atfork_child(void)
     if (g_wake_ready)
         sem_init(&g_wake, 0, 0);
     __atomic_store_n(&g_signalled, 0, __ATOMIC_RELAXED); /* the parent's request, not the child's */
-    pthread_mutex_init(&g_lock, NULL);
+    tc_child_mutex(&g_lock);
 }

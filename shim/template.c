@@ -1,4 +1,5 @@
 /* Shared template stores: recipes, the template table, copy-on-write. */
+#include "child_locks.h"
 #include "template.h"
 
 #include <stdio.h>
@@ -421,57 +422,109 @@ static void **object_pointers(struct tc_ossl *o, X509_STORE *store, int *n, int 
     return ptrs;
 }
 
+/* The verification running on this thread, when its context shares a template. */
+static __thread struct tc_ctx_rec *tc_verifying __attribute__((tls_model("initial-exec")));
+
+struct tc_ctx_rec *tc_template_verification_begin(struct tc_ossl *o, X509_STORE_CTX *sctx)
+{
+    struct tc_ctx_rec *previous = tc_verifying, *rec;
+    SSL *ssl;
+    int idx;
+
+    if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) <= 0 ||
+        !o->SSL_get_ex_data_X509_STORE_CTX_idx || !o->SSL_get_SSL_CTX ||
+        !tc_store_template(o, o->X509_STORE_CTX_get0_store(sctx)))
+        return previous;
+    idx = o->SSL_get_ex_data_X509_STORE_CTX_idx();
+    ssl = idx >= 0 ? o->X509_STORE_CTX_get_ex_data(sctx, idx) : NULL;
+    rec = ssl ? tc_ctx_get(o, o->SSL_get_SSL_CTX(ssl)) : NULL;
+    if (rec) {
+        __atomic_store_n(&rec->verified, 1, __ATOMIC_RELAXED);
+        tc_verifying = rec;
+    }
+    return previous;
+}
+
+void tc_template_verification_end(struct tc_ctx_rec *previous) { tc_verifying = previous; }
+
+void tc_template_note_lazy(struct tc_ossl *o, X509_STORE *store, void *obj, int is_crl)
+{
+    struct tc_ctx_rec *rec = tc_verifying;
+
+    if (!rec || !rec->tmpl || rec->tmpl->store != store)
+        return;
+    rec_lock(rec);
+    if (rec->nlazy == rec->lazy_cap) {
+        int cap = rec->lazy_cap ? rec->lazy_cap * 2 : 8;
+        void **objs = realloc(rec->lazy, sizeof(*objs) * (size_t)cap);
+        unsigned char *crl = objs ? realloc(rec->lazy_crl, (size_t)cap) : NULL;
+        if (objs)
+            rec->lazy = objs;
+        if (crl) {
+            rec->lazy_crl = crl;
+            rec->lazy_cap = cap;
+        }
+    }
+    if (rec->nlazy < rec->lazy_cap) {
+        if (is_crl)
+            o->X509_CRL_up_ref(obj);
+        else
+            o->X509_up_ref(obj);
+        rec->lazy[rec->nlazy] = obj;
+        rec->lazy_crl[rec->nlazy++] = (unsigned char)is_crl;
+    }
+    rec_unlock(rec);
+}
+
+void tc_template_forget_lazy(struct tc_ctx_rec *rec)
+{
+    int i;
+
+    for (i = 0; i < rec->nlazy; i++) {
+        if (rec->lazy_crl[i])
+            rec->o->X509_CRL_free(rec->lazy[i]);
+        else
+            rec->o->X509_free(rec->lazy[i]);
+    }
+    free(rec->lazy);
+    free(rec->lazy_crl);
+    rec->lazy = NULL;
+    rec->lazy_crl = NULL;
+    rec->nlazy = rec->lazy_cap = 0;
+}
+
 /*
  * A context that verified on the template would by now hold, in its own
- * store, the certificates its hash-dir lookups loaded, and its object stack
- * would be sorted by those lookups.  The private copy gets both: the objects
- * lookups added to the template (after the recipe's; by whichever sharing
- * context's handshake, each one a certificate this context's own lookup loads
- * the moment it needs it, so trust is the same), then the sort.
+ * store, what its hash-dir lookups loaded, and its object stack would be
+ * sorted by those lookups: its private copy gets both, after the recipe's
+ * objects.  (A certificate another sharing context's lookup had already
+ * loaded into the template is not among them: this context found it there
+ * without a load; documented in DESIGN.md.)
  */
-static void copy_lookup_state(struct tc_ossl *o, X509_STORE *from, X509_STORE *to)
+static void copy_lookup_state(struct tc_ossl *o, struct tc_ctx_rec *rec, X509_STORE *to)
 {
-    unsigned char *is_crl = NULL;
-    int i, n = 0, nown = 0, sorted;
-    void **held = object_pointers(o, from, &n, &sorted, &is_crl, 1);
+    int i, nown = 0, sorted;
     void **own = object_pointers(o, to, &nown, &sorted, NULL, 0);
 
     if (own)
         qsort(own, (size_t)nown, sizeof(*own), cmp_ptr);
-    for (i = 0; i < n; i++) {
-        int present = own && bsearch(&held[i], own, (size_t)nown, sizeof(*own), cmp_ptr);
-        if (is_crl[i]) {
-            if (!present)
-                o->X509_STORE_add_crl(to, held[i]);
-            o->X509_CRL_free(held[i]);
-        } else {
-            if (!present)
-                o->X509_STORE_add_cert(to, held[i]);
-            o->X509_free(held[i]);
-        }
+    for (i = 0; i < rec->nlazy; i++) {
+        if (own && bsearch(&rec->lazy[i], own, (size_t)nown, sizeof(*own), cmp_ptr))
+            continue; /* the recipe's own */
+        if (rec->lazy_crl[i])
+            o->X509_STORE_add_crl(to, rec->lazy[i]);
+        else
+            o->X509_STORE_add_cert(to, rec->lazy[i]);
     }
-    free(held);
-    free(is_crl);
     free(own);
     o->X509_STORE_lock(to);
     o->OPENSSL_sk_sort((OPENSSL_STACK *)o->X509_STORE_get0_objects(to));
     o->X509_STORE_unlock(to);
 }
 
-void tc_template_note_verification(struct tc_ossl *o, X509_STORE_CTX *sctx)
+void tc_template_claim(struct tc_ossl *o, X509_STORE *store)
 {
-    struct tc_ctx_rec *rec;
-    SSL *ssl;
-    int idx;
-
-    if (!o->templates || !o->SSL_get_ex_data_X509_STORE_CTX_idx || !o->SSL_get_SSL_CTX ||
-        !tc_store_template(o, o->X509_STORE_CTX_get0_store(sctx)))
-        return;
-    idx = o->SSL_get_ex_data_X509_STORE_CTX_idx();
-    ssl = idx >= 0 ? o->X509_STORE_CTX_get_ex_data(sctx, idx) : NULL;
-    rec = ssl ? tc_ctx_get(o, o->SSL_get_SSL_CTX(ssl)) : NULL;
-    if (rec)
-        __atomic_store_n(&rec->verified, 1, __ATOMIC_RELAXED);
+    tc_template_check_mutation(o, store, NULL, "a CA load");
 }
 
 void tc_template_privatize(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec)
@@ -506,7 +559,7 @@ static void privatize_locked(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec 
     }
     if (__atomic_load_n(&rec->verified, __ATOMIC_RELAXED)) {
         o->ERR_set_mark();
-        copy_lookup_state(o, t->store, own);
+        copy_lookup_state(o, rec, own);
         o->ERR_pop_to_mark();
     }
     /*
@@ -536,12 +589,14 @@ static void warn_once(const char *what)
 void tc_template_check_mutation(struct tc_ossl *o, X509_STORE *store, const void *caller,
                                 const char *what)
 {
-    struct tc_templates *tt = o->templates;
+    struct tc_templates *tt;
     struct tc_template *t;
     int drop;
 
-    if (!tt || (caller && (tc_guard_busy() || tc_ossl_is_internal(o, caller))))
+    if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) <= 0 ||
+        (caller && (tc_guard_busy() || tc_ossl_is_internal(o, caller))))
         return;
+    tt = o->templates;
     if (!(t = tc_store_template(o, store)))
         return;
     TC_COUNT(template_mutations, 1);
@@ -566,7 +621,7 @@ void tc_templates_unlock_after_fork(struct tc_ossl *o, int in_child)
     if (!o->templates)
         return;
     if (in_child) /* see tc_cache_unlock_after_fork */
-        pthread_rwlock_init(&o->templates->lock, NULL);
+        tc_child_rwlock(&o->templates->lock);
     else
         pthread_rwlock_unlock(&o->templates->lock);
 }

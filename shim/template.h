@@ -75,8 +75,26 @@ struct tc_templates *tc_templates_new(unsigned max);
 void tc_templates_lock_for_fork(struct tc_ossl *o);
 void tc_templates_unlock_after_fork(struct tc_ossl *o, int in_child);
 
-/* A verification is about to run on `sctx`: remember it for its context. */
-void tc_template_note_verification(struct tc_ossl *o, X509_STORE_CTX *sctx);
+/*
+ * A verification is about to run on `sctx`: while it runs, hash-dir loads
+ * into a shared store are remembered for the context it belongs to (its
+ * private copy would hold them).  Returns the previous value, for _end.
+ */
+struct tc_ctx_rec *tc_template_verification_begin(struct tc_ossl *o, X509_STORE_CTX *sctx);
+void tc_template_verification_end(struct tc_ctx_rec *previous);
+
+/* An object was just added to `store`: a lazy load, if a verification on it runs. */
+void tc_template_note_lazy(struct tc_ossl *o, X509_STORE *store, void *obj, int is_crl);
+
+/* The context is gone: drop the lazy loads remembered for it. */
+void tc_template_forget_lazy(struct tc_ctx_rec *rec);
+
+/*
+ * The real function, or the cache, is about to add to `store`, which is a
+ * context's own store: if that store is a template (an application installed
+ * one it got from a verify callback), it is retired first, as any mutation.
+ */
+void tc_template_claim(struct tc_ossl *o, X509_STORE *store);
 
 /* Sharing is on (TRUSTCACHE_SHARE, mode on). */
 int tc_sharing_enabled(void);

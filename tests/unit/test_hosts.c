@@ -593,6 +593,7 @@ static const char GOLDEN_PROM[] =
     "trustcache_ca_loads_passthrough_total{pid=\"4242\",reason=\"lookup_layout_unknown\"} 0\n"
     "trustcache_ca_loads_passthrough_total{pid=\"4242\",reason=\"path_table_full\"} 0\n"
     "trustcache_ca_loads_passthrough_total{pid=\"4242\",reason=\"load_order_unknown\"} 0\n"
+    "trustcache_ca_loads_passthrough_total{pid=\"4242\",reason=\"library_context\"} 0\n"
     "trustcache_ca_loads_passthrough_total{pid=\"4242\",reason=\"internal_error\"} 0\n"
     "# HELP trustcache_contexts_created_total TLS contexts created.\n"
     "# TYPE trustcache_contexts_created_total counter\n"
@@ -747,7 +748,7 @@ START_TEST(prom_structure)
             samples++;
         }
     }
-    ck_assert_int_eq(samples, 1 + 3 + 11 + 5 + 7);
+    ck_assert_int_eq(samples, 1 + 3 + 12 + 5 + 7);
     free(doc);
 }
 END_TEST
