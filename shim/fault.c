@@ -91,7 +91,10 @@ static void configure(void)
 }
 
 /* Before the shim's own constructor, so the very first point is counted. */
-__attribute__((constructor(101))) static void fault_start(void) { pthread_once(&g_once, configure); }
+__attribute__((constructor(101))) static void fault_start(void)
+{
+    pthread_once(&g_once, configure);
+}
 
 /* After the shim's destructor (the stats dump), whose points count too. */
 __attribute__((destructor(101))) static void fault_finish(void)
@@ -377,9 +380,9 @@ static X509_STORE *core_X509_STORE_new(const struct fault_copy *c, const void *r
     return s;
 }
 
-static void core_X509_STORE_free(const struct fault_copy *c, const void *ra, X509_STORE *s)
+/* Not a failure point (void); only ends the store's membership. */
+static void core_X509_STORE_free(const struct fault_copy *c, X509_STORE *s)
 {
-    (void)ra;
     store_forget(s);
     c->X509_STORE_free(s);
 }
@@ -526,17 +529,24 @@ static int core_X509_load_cert_file_ex(const struct fault_copy *c, const void *r
     static __typeof__(name) *const name##_tramp[TC_FAULT_COPIES] = {                      \
         name##_t0, name##_t1, name##_t2, name##_t3};
 
-static X509_STORE *X509_STORE_new_t0(void) { return core_X509_STORE_new(&g_copies[0], __builtin_return_address(0)); }
-static X509_STORE *X509_STORE_new_t1(void) { return core_X509_STORE_new(&g_copies[1], __builtin_return_address(0)); }
-static X509_STORE *X509_STORE_new_t2(void) { return core_X509_STORE_new(&g_copies[2], __builtin_return_address(0)); }
-static X509_STORE *X509_STORE_new_t3(void) { return core_X509_STORE_new(&g_copies[3], __builtin_return_address(0)); }
+/* The two without arguments or result, by hand. */
+#define TC_TRAMPOLINE_NEW(k)                                                              \
+    static X509_STORE *X509_STORE_new_t##k(void)                                          \
+    {                                                                                     \
+        return core_X509_STORE_new(&g_copies[k], __builtin_return_address(0));            \
+    }
+#define TC_TRAMPOLINE_FREE(k)                                                             \
+    static void X509_STORE_free_t##k(X509_STORE *s) { core_X509_STORE_free(&g_copies[k], s); }
+TC_TRAMPOLINE_NEW(0)
+TC_TRAMPOLINE_NEW(1)
+TC_TRAMPOLINE_NEW(2)
+TC_TRAMPOLINE_NEW(3)
+TC_TRAMPOLINE_FREE(0)
+TC_TRAMPOLINE_FREE(1)
+TC_TRAMPOLINE_FREE(2)
+TC_TRAMPOLINE_FREE(3)
 static __typeof__(X509_STORE_new) *const X509_STORE_new_tramp[TC_FAULT_COPIES] = {
     X509_STORE_new_t0, X509_STORE_new_t1, X509_STORE_new_t2, X509_STORE_new_t3};
-
-static void X509_STORE_free_t0(X509_STORE *s) { core_X509_STORE_free(&g_copies[0], NULL, s); }
-static void X509_STORE_free_t1(X509_STORE *s) { core_X509_STORE_free(&g_copies[1], NULL, s); }
-static void X509_STORE_free_t2(X509_STORE *s) { core_X509_STORE_free(&g_copies[2], NULL, s); }
-static void X509_STORE_free_t3(X509_STORE *s) { core_X509_STORE_free(&g_copies[3], NULL, s); }
 static __typeof__(X509_STORE_free) *const X509_STORE_free_tramp[TC_FAULT_COPIES] = {
     X509_STORE_free_t0, X509_STORE_free_t1, X509_STORE_free_t2, X509_STORE_free_t3};
 

@@ -1,0 +1,32 @@
+# Fault injection: a test build of the shim in which the Nth allocation,
+# file-system call or OpenSSL call the shim makes on its own behalf fails
+# (shim/fault.c), and a suite that fails every such point once, in turn, under
+# parity scenarios, requiring OpenSSL's own transcript every time.
+#
+#   make check-fault          every failure point of the chosen scenarios
+#   FAULT_ARGS="NAME ..."     only these parity scenarios
+#   FAULT_JOBS=N              harness runs in parallel (default 2)
+#
+# Reproducing one failure by hand:
+#   TC_FAULT_AT=N TC_FAULT_BACKTRACE=1 LD_PRELOAD=$(BUILD)/fault/libtrustcache.so \
+#     $(BUILD)/tests/parity-harness --fixtures DIR --scratch DIR SCENARIO
+# (fixtures: tests/parity/make-fixtures.sh DIR).
+
+FAULT_SHIM  := $(BUILD)/fault/libtrustcache.so
+FAULT_JOBS  ?= 2
+FAULT_ARGS  ?=
+
+CHECK_TARGETS += check-fault
+
+# The same sources as the shim; fault.c is empty without TC_FAULT_INJECTION.
+$(FAULT_SHIM): $(SHIM_SRCS) $(SHIM_HDRS) $(BUILD)/exports.map | deps-build
+	@mkdir -p $(dir $@)
+	$(call build_shim,$@,-DTC_FAULT_INJECTION -include shim/fault.h)
+
+.PHONY: check-fault deps-fault
+deps-fault: | $(BUILD)
+	$(call need_pkgs,binutils python3)
+
+check-fault: deps-check deps-fault $(FAULT_SHIM) $(BUILD)/tests/parity-harness
+	@python3 tests/fault/run.py --harness $(BUILD)/tests/parity-harness --shim $(FAULT_SHIM) \
+	  --jobs $(FAULT_JOBS) $(FAULT_ARGS)
