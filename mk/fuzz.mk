@@ -26,7 +26,7 @@ FUZZ_SAN       := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_ASAN_RT    = $$($(FUZZ_CC) -print-file-name=libclang_rt.asan-x86_64.so)
 FUZZ_BINS      := $(FUZZ_DIR)/fuzz_config $(FUZZ_DIR)/fuzz_stats $(FUZZ_DIR)/fuzz_replay \
                   $(FUZZ_DIR)/libtrustcache-cov.so
-FUZZ_STATS_SHIM := shim/stats_dump.c shim/stats_render.c shim/stats.c shim/config.c \
+FUZZ_STATS_SHIM := shim/stats_dump.c shim/stats_render.c shim/stats.c shim/config.c shim/tc_hash.c \
                    shim/bundle_cache.c shim/fingerprint.c
 
 CHECK_TARGETS += check-fuzz

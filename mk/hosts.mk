@@ -19,7 +19,7 @@ DEPS_HOSTS      := curl python3 python3-requests openssl ca-certificates check p
 HOSTS_PYTHON    ?= python3
 HOSTS_ARGS      ?=
 HOSTS_UNIT      := $(BUILD)/tests/hosts/unit-hosts
-HOSTS_UNIT_SHIM := shim/hosts.c shim/acct.c shim/config.c shim/stats.c shim/stats_render.c
+HOSTS_UNIT_SHIM := shim/hosts.c shim/acct.c shim/config.c shim/stats.c shim/stats_render.c shim/tc_hash.c
 
 CHECK_TARGETS += check-hosts
 

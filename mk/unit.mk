@@ -11,7 +11,7 @@
 # CK_RUN_SUITE=name / CK_RUN_CASE=name (check's variables) narrow a run.
 
 UNIT_OUT     := $(BUILD)/tests/unit
-UNIT_SHIM    := shim/config.c shim/fingerprint.c shim/bundle_cache.c shim/stats.c \
+UNIT_SHIM    := shim/config.c shim/fingerprint.c shim/bundle_cache.c shim/stats.c shim/tc_hash.c \
                 shim/stats_render.c shim/stats_dump.c
 UNIT_SRCS    := $(sort $(wildcard tests/unit/*.c))
 UNIT_DEPS    := $(UNIT_SRCS) $(UNIT_SHIM) $(wildcard tests/unit/*.h) $(SHIM_HDRS)

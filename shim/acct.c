@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
+#include "tc_hash.h"
 
 #include "config.h"
 #include "hosts.h"
@@ -66,6 +66,10 @@ static void live_change(const void *entry, int delta)
     if (!l && delta > 0 && (l = calloc(1, sizeof(*l)))) {
         l->entry = entry;
         HASH_ADD_PTR(g_live, entry, l);
+        if (!TC_HASH_ADDED()) {
+            free(l);
+            l = NULL;
+        }
     }
     if (l && delta > 0)
         l->n++;

@@ -96,13 +96,14 @@ struct tc_entry *tc_cache_entry(struct tc_cache *c, const char *key, const char 
     if (!e && c->nentries < c->max_entries && (e = calloc(1, sizeof(*e)))) {
         e->key = strdup(key);
         e->path = strdup(path);
-        if (!e->key || !e->path) {
+        if (e->key && e->path)
+            HASH_ADD_KEYPTR(hh, c->entries, e->key, klen, e);
+        if (!e->key || !e->path || !TC_HASH_ADDED()) {
             free(e->key);
             free(e->path);
             free(e);
             e = NULL;
         } else {
-            HASH_ADD_KEYPTR(hh, c->entries, e->key, klen, e);
             *c->last = e;
             c->last = &e->next_in_order;
             c->nentries++;
@@ -271,9 +272,11 @@ struct tc_bundle *tc_cache_attach(struct tc_cache *c, struct tc_entry *e, struct
             n_old = 1;
         } else {
             HASH_ADD_KEYPTR(hh, c->bundles, b->content_key, strlen(b->content_key), b);
-            b->in_table = 1;
-            c->nbundles++;
-            tc_bundle_hold(b); /* the table's reference */
+            if (TC_HASH_ADDED()) { /* else: served, but not shared by content */
+                b->in_table = 1;
+                c->nbundles++;
+                tc_bundle_hold(b); /* the table's reference */
+            }
             n_old = 0;
         }
     } else {

@@ -18,7 +18,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
-#include <uthash.h>
+#include "tc_hash.h"
 
 #include "fingerprint.h"
 

@@ -51,10 +51,10 @@ void tc_capture_added(struct tc_ossl *o, X509_STORE *store, void *obj, int is_cr
         c->cap = cap;
     }
     /* Held so a duplicate the loader frees cannot have its address reused. */
-    if (is_crl)
-        o->X509_CRL_up_ref(obj);
-    else
-        o->X509_up_ref(obj);
+    if (!(is_crl ? o->X509_CRL_up_ref(obj) : o->X509_up_ref(obj))) {
+        c->failed = 1;
+        return;
+    }
     c->objs[c->n] = obj;
     c->is_crl[c->n] = (unsigned char)is_crl;
     c->n++;
@@ -160,12 +160,18 @@ static int take_in_file_order(struct tc_ossl *o, struct capture *c, X509_STORE *
 
     b->objs = malloc(sizeof(void *) * (size_t)(c->n ? c->n : 1));
     b->is_crl = malloc((size_t)(c->n ? c->n : 1));
+    if (!seen) { /* nothing kept: every captured reference is released below */
+        free(b->objs);
+        free(b->is_crl);
+        b->objs = NULL;
+        b->is_crl = NULL;
+    }
     for (i = 0; i < c->n; i++) {
         void **hit = members ? bsearch(&c->objs[i], members, (size_t)nmembers,
                                        sizeof(*members), cmp_ptr)
                              : NULL;
         size_t at = hit ? (size_t)(hit - members) : 0;
-        if (!hit || seen[at] || !b->objs || !b->is_crl) {
+        if (!hit || !seen || seen[at] || !b->objs || !b->is_crl) {
             release_obj(o, c->objs[i], c->is_crl[i]);
             continue;
         }

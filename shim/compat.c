@@ -17,15 +17,22 @@ static int probe_method_offset(struct tc_ossl *o)
     int ok;
 
     if (!o->X509_LOOKUP_new || !o->X509_LOOKUP_free || !o->X509_LOOKUP_hash_dir)
-        return -1;
+        return -2;
+    o->ERR_set_mark();
     file_lu = o->X509_LOOKUP_new(o->X509_LOOKUP_file());
     dir_lu = o->X509_LOOKUP_new(o->X509_LOOKUP_hash_dir());
-    ok = file_lu && dir_lu &&
-         *(void **)((char *)file_lu + off) == (void *)o->X509_LOOKUP_file() &&
-         *(void **)((char *)dir_lu + off) == (void *)o->X509_LOOKUP_hash_dir();
+    o->ERR_pop_to_mark();
+    if (!file_lu || !dir_lu) {
+        ok = -1; /* no memory: decide another time */
+    } else {
+        ok = *(void **)((char *)file_lu + off) == (void *)o->X509_LOOKUP_file() &&
+                     *(void **)((char *)dir_lu + off) == (void *)o->X509_LOOKUP_hash_dir()
+                 ? (int)off
+                 : -2;
+    }
     o->X509_LOOKUP_free(file_lu);
     o->X509_LOOKUP_free(dir_lu);
-    return ok ? (int)off : -2;
+    return ok;
 }
 
 int tc_compat_is_file_lookup(struct tc_ossl *o, X509_LOOKUP *lu)
@@ -34,7 +41,8 @@ int tc_compat_is_file_lookup(struct tc_ossl *o, X509_LOOKUP *lu)
 
     if (off == -1) {
         off = probe_method_offset(o);
-        __atomic_store_n(&o->lookup_method_offset, off, __ATOMIC_RELEASE);
+        if (off != -1)
+            __atomic_store_n(&o->lookup_method_offset, off, __ATOMIC_RELEASE);
     }
     if (off < 0 || !lu)
         return -1;

@@ -46,6 +46,7 @@ struct tc_ctx_rec {
     void **lazy;               /* template.c: hash-dir loads its verifications made */
     unsigned char *lazy_crl;   /*   in the shared store (rec lock) */
     int nlazy, lazy_cap;
+    int lazy_lost;             /*   one could not be remembered: copy them all */
     struct tc_ossl *o;
     /*
      * Accounting (acct.c).  The record outlives its context while anything

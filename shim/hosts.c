@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
+#include "tc_hash.h"
 
 struct row {
     struct tc_host h;
@@ -68,6 +68,11 @@ struct tc_host *tc_hosts_get(struct tc_hosts *t, const char *name)
     if (t->n >= t->max || !(r = row_new(name)))
         return &t->other;
     HASH_ADD_KEYPTR(hh, t->named, r->h.name, len, r);
+    if (!TC_HASH_ADDED()) {
+        free((char *)r->h.name);
+        free(r);
+        return &t->other;
+    }
     t->n++;
     return &r->h;
 }

@@ -70,7 +70,7 @@ static void file_step(struct tc_step *step, struct tc_acq *a)
 static int apply_and_finish(struct tc_ossl *o, X509_STORE *store, struct tc_step *step,
                             struct tc_acq *a, OSSL_LIB_CTX *libctx, const char *propq)
 {
-    int ok = store && tc_step_apply(o, store, step, libctx, propq);
+    int ok = tc_step_apply_to_caller(o, store, step, libctx, propq);
 
     tc_acq_finish(a, ok);
     tc_step_clear(step);
@@ -282,7 +282,7 @@ static int ctx_serve_step(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *re
     int ok = tc_template_apply(o, ctx, rec, step);
 
     if (!ok)
-        ok = tc_step_apply(o, own_store(o, ctx, rec), step, rec->libctx, rec->propq);
+        ok = tc_step_apply_to_caller(o, own_store(o, ctx, rec), step, rec->libctx, rec->propq);
     if (a)
         tc_acq_finish(a, ok);
     tc_step_clear(step);

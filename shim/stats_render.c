@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
+#include "tc_hash.h"
 
 void tc_buf_printf(struct tc_buf *b, const char *fmt, ...)
 {
@@ -475,6 +475,11 @@ static struct prom_bundle *prom_bundles_sum(const struct tc_stats_view *v, size_
             r = &rows[(*n)++];
             r->path = s->path;
             HASH_ADD_KEYPTR(hh, index, r->path, strlen(r->path), r);
+            if (!TC_HASH_ADDED()) {
+                free(rows); /* no index, no document: the dump reports the failure */
+                HASH_CLEAR(hh, index);
+                return NULL;
+            }
         }
         r->certs = (uint64_t)s->certs > r->certs ? (uint64_t)s->certs : r->certs;
         r->crls = (uint64_t)s->crls > r->crls ? (uint64_t)s->crls : r->crls;

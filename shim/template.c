@@ -72,8 +72,8 @@ static int add_file_and_replay(struct tc_ossl *o, X509_STORE *store, struct tc_b
            tc_bundle_replay(o, store, b);
 }
 
-int tc_step_apply(struct tc_ossl *o, X509_STORE *store, const struct tc_step *step,
-                  OSSL_LIB_CTX *libctx, const char *propq)
+static int step_apply(struct tc_ossl *o, X509_STORE *store, const struct tc_step *step,
+                      OSSL_LIB_CTX *libctx, const char *propq, int strict)
 {
     X509_LOOKUP *lu;
 
@@ -89,13 +89,35 @@ int tc_step_apply(struct tc_ossl *o, X509_STORE *store, const struct tc_step *st
             return 0;
         if (!(lu = o->X509_STORE_add_lookup(store, o->X509_LOOKUP_hash_dir())))
             return 0;
-        o->X509_LOOKUP_ctrl(lu, X509_L_ADD_DIR, step->dir, X509_FILETYPE_PEM, NULL);
+        if (o->X509_LOOKUP_ctrl(lu, X509_L_ADD_DIR, step->dir, X509_FILETYPE_PEM, NULL) <= 0 &&
+            strict)
+            return 0;
         if (!(lu = o->X509_STORE_add_lookup(store, o->X509_LOOKUP_store())))
             return 0;
         o->X509_LOOKUP_ctrl_ex(lu, X509_L_ADD_STORE, step->store_uri, 0, NULL, libctx, propq);
         return 1;
     }
     return 0;
+}
+
+int tc_step_apply(struct tc_ossl *o, X509_STORE *store, const struct tc_step *step,
+                  OSSL_LIB_CTX *libctx, const char *propq)
+{
+    return step_apply(o, store, step, libctx, propq, 1);
+}
+
+int tc_step_apply_to_caller(struct tc_ossl *o, X509_STORE *store, const struct tc_step *step,
+                            OSSL_LIB_CTX *libctx, const char *propq)
+{
+    int ok;
+
+    o->ERR_set_mark();
+    ok = store && step_apply(o, store, step, libctx, propq, 0);
+    if (ok)
+        o->ERR_clear_last_mark();
+    else
+        o->ERR_pop_to_mark();
+    return ok;
 }
 
 static void key_append_step(struct tc_buf *k, const struct tc_step *s)
@@ -211,12 +233,14 @@ static struct tc_template *table_insert(struct tc_ossl *o, struct tc_template *t
         __atomic_add_fetch(&existing->refs, 1, __ATOMIC_ACQ_REL);
     } else {
         HASH_ADD_KEYPTR(hh, tt->table, t->key, strlen(t->key), t);
-        t->in_table = 1;
-        tt->n++;
-        __atomic_add_fetch(&t->refs, 1, __ATOMIC_ACQ_REL); /* the table's */
-        t->last_used = __atomic_add_fetch(&tt->tick, 1, __ATOMIC_RELAXED);
-        if (tt->n > tt->max && (evicted = lru_victim(tt, t)) && !table_unlink(tt, evicted))
-            evicted = NULL;
+        if (TC_HASH_ADDED()) { /* else: this context uses it, none other will */
+            t->in_table = 1;
+            tt->n++;
+            __atomic_add_fetch(&t->refs, 1, __ATOMIC_ACQ_REL); /* the table's */
+            t->last_used = __atomic_add_fetch(&tt->tick, 1, __ATOMIC_RELAXED);
+            if (tt->n > tt->max && (evicted = lru_victim(tt, t)) && !table_unlink(tt, evicted))
+                evicted = NULL;
+        }
     }
     pthread_rwlock_unlock(&tt->lock);
     if (evicted)
@@ -465,13 +489,11 @@ void tc_template_note_lazy(struct tc_ossl *o, X509_STORE *store, void *obj, int 
             rec->lazy_cap = cap;
         }
     }
-    if (rec->nlazy < rec->lazy_cap) {
-        if (is_crl)
-            o->X509_CRL_up_ref(obj);
-        else
-            o->X509_up_ref(obj);
+    if (rec->nlazy < rec->lazy_cap && (is_crl ? o->X509_CRL_up_ref(obj) : o->X509_up_ref(obj))) {
         rec->lazy[rec->nlazy] = obj;
         rec->lazy_crl[rec->nlazy++] = (unsigned char)is_crl;
+    } else {
+        rec->lazy_lost = 1;
     }
     rec_unlock(rec);
 }
@@ -501,25 +523,51 @@ void tc_template_forget_lazy(struct tc_ctx_rec *rec)
  * loaded into the template is not among them: this context found it there
  * without a load; documented in DESIGN.md.)
  */
-static void copy_lookup_state(struct tc_ossl *o, struct tc_ctx_rec *rec, X509_STORE *to)
+/* Adds to `to` those of `objs` it does not hold yet; 0 if an add failed. */
+static int add_missing(struct tc_ossl *o, X509_STORE *to, void **objs, const unsigned char *crl,
+                       int n)
 {
-    int i, nown = 0, sorted;
+    int i, nown = 0, sorted, ok = 1;
     void **own = object_pointers(o, to, &nown, &sorted, NULL, 0);
 
+    if (nown && !own)
+        return 0;
     if (own)
         qsort(own, (size_t)nown, sizeof(*own), cmp_ptr);
-    for (i = 0; i < rec->nlazy; i++) {
-        if (own && bsearch(&rec->lazy[i], own, (size_t)nown, sizeof(*own), cmp_ptr))
+    for (i = 0; i < n && ok; i++) {
+        if (own && bsearch(&objs[i], own, (size_t)nown, sizeof(*own), cmp_ptr))
             continue; /* the recipe's own */
-        if (rec->lazy_crl[i])
-            o->X509_STORE_add_crl(to, rec->lazy[i]);
-        else
-            o->X509_STORE_add_cert(to, rec->lazy[i]);
+        ok = crl[i] ? o->X509_STORE_add_crl(to, objs[i]) : o->X509_STORE_add_cert(to, objs[i]);
     }
     free(own);
+    return ok;
+}
+
+static int copy_lookup_state(struct tc_ossl *o, struct tc_ctx_rec *rec, X509_STORE *to)
+{
+    unsigned char *crl = NULL;
+    void **all;
+    int ok, n = 0, sorted, i;
+
+    ok = add_missing(o, to, rec->lazy, rec->lazy_crl, rec->nlazy);
+    if (ok && rec->lazy_lost) {
+        /* Some loads were not remembered: take all the template holds, which
+         * is more than this context loaded, rather than less. */
+        all = object_pointers(o, rec->tmpl->store, &n, &sorted, &crl, 1);
+        ok = (all || !n) && add_missing(o, to, all, crl, n);
+        for (i = 0; i < n; i++) {
+            if (crl[i])
+                o->X509_CRL_free(all[i]);
+            else
+                o->X509_free(all[i]);
+        }
+        free(all);
+        free(crl);
+    }
     o->X509_STORE_lock(to);
     o->OPENSSL_sk_sort((OPENSSL_STACK *)o->X509_STORE_get0_objects(to));
     o->X509_STORE_unlock(to);
+    return ok;
 }
 
 void tc_template_claim(struct tc_ossl *o, X509_STORE *store)
@@ -541,26 +589,46 @@ void tc_template_leave(struct tc_ctx_rec *rec)
     rec_unlock(rec);
 }
 
-static void privatize_locked(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec)
+/* The private store a shared context gets: its recipe, then its own lookups. */
+static X509_STORE *private_copy(struct tc_ossl *o, struct tc_ctx_rec *rec)
 {
     struct tc_template *t = rec->tmpl;
-    X509_STORE *own;
+    X509_STORE *own = build_store(o, t->steps, t->nsteps, t->libctx, t->propq);
+    int ok;
+
+    if (!own || !__atomic_load_n(&rec->verified, __ATOMIC_RELAXED))
+        return own;
+    o->ERR_set_mark();
+    ok = copy_lookup_state(o, rec, own);
+    o->ERR_pop_to_mark();
+    if (!ok) {
+        o->X509_STORE_free(own);
+        own = NULL;
+    }
+    return own;
+}
+
+/* Attempts at a private copy before the context keeps the (retired) template. */
+#define TC_PRIVATE_COPY_TRIES 3
+
+static void privatize_locked(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec)
+{
+    X509_STORE *own = NULL;
+    int i;
 
     if (rec->state != TC_CTX_SHARED) {
         rec->state = TC_CTX_PRIVATE;
         return;
     }
-    own = build_store(o, t->steps, t->nsteps, t->libctx, t->propq);
+    /* The caller is about to hold, and may change, this store: a passing
+     * allocation failure must not leave it with the shared one. */
+    for (i = 0; i < TC_PRIVATE_COPY_TRIES && !own; i++)
+        own = private_copy(o, rec);
     if (!own) {
         /* Cannot rebuild: keep the template, but no other context gets it. */
         rec->state = TC_CTX_PRIVATE;
-        tc_template_check_mutation(o, t->store, NULL, "private copy failed");
+        tc_template_check_mutation(o, rec->tmpl->store, NULL, "private copy failed");
         return;
-    }
-    if (__atomic_load_n(&rec->verified, __ATOMIC_RELAXED)) {
-        o->ERR_set_mark();
-        copy_lookup_state(o, rec, own);
-        o->ERR_pop_to_mark();
     }
     /*
      * The record keeps its template reference until the context dies, so a

@@ -107,10 +107,19 @@ void tc_step_clear(struct tc_step *s);
 /*
  * Applies one step to `store` exactly as the real route would on a store: the
  * lookups in OpenSSL's order, the bundle replayed for the file parse.
- * Returns 1 on success.  Used for templates, private rebuilds and contexts
- * that keep their own store alike.
+ * Returns 1 on success.  On a store the shim builds (template, private copy)
+ * a hash-dir that could not be added fails the step: that store would not be
+ * what OpenSSL builds.  The real route ignores that result on a caller's
+ * store, and so does the shim there (tc_step_apply_to_caller).
  */
 int tc_step_apply(struct tc_ossl *o, X509_STORE *store, const struct tc_step *step,
                   OSSL_LIB_CTX *libctx, const char *propq);
+
+/*
+ * The same on the caller's store, as the route does: the error queue gains
+ * nothing if the step fails (the real function then runs and says its own).
+ */
+int tc_step_apply_to_caller(struct tc_ossl *o, X509_STORE *store, const struct tc_step *step,
+                            OSSL_LIB_CTX *libctx, const char *propq);
 
 #endif
