@@ -100,40 +100,39 @@ TC_EXPORT int X509_load_cert_file(X509_LOOKUP *lu, const char *file, int type)
 }
 
 /*
- * Also shared-template guards: while the shim parses a bundle into its scratch store, these record the
- * order in which OpenSSL's loader adds objects (bundle_fill.c).  Any other
- * call forwards untouched.
+ * Store additions.  While the shim parses a bundle into its scratch store,
+ * they record the order in which OpenSSL's loader adds objects
+ * (bundle_fill.c); during a verification on a shared store they record what
+ * hash-dir lookups load (template.c); and they guard shared templates.
+ * Otherwise they forward untouched.
  */
+static int added(struct tc_ossl *o, X509_STORE *store, void *obj, int is_crl, int rc)
+{
+    if (rc == 1) {
+        tc_capture_added(o, store, obj, is_crl);
+        tc_template_note_lazy(o, store, obj, is_crl);
+    }
+    return rc;
+}
+
 TC_EXPORT int X509_STORE_add_cert(X509_STORE *store, X509 *x)
 {
     TC_TARGET(X509_STORE_add_cert);
-    int rc;
 
     if (!real)
         return 0;
     TC_CHECK_MUTATION(store, "X509_STORE_add_cert");
-    rc = real(store, x);
-    if (rc == 1) {
-        tc_capture_added(o, store, x, 0);
-        tc_template_note_lazy(o, store, x, 0);
-    }
-    return rc;
+    return added(o, store, x, 0, real(store, x));
 }
 
 TC_EXPORT int X509_STORE_add_crl(X509_STORE *store, X509_CRL *x)
 {
     TC_TARGET(X509_STORE_add_crl);
-    int rc;
 
     if (!real)
         return 0;
     TC_CHECK_MUTATION(store, "X509_STORE_add_crl");
-    rc = real(store, x);
-    if (rc == 1) {
-        tc_capture_added(o, store, x, 1);
-        tc_template_note_lazy(o, store, x, 1);
-    }
-    return rc;
+    return added(o, store, x, 1, real(store, x));
 }
 
 /* ---- the remaining store mutators: shared-template guards only -------- */
