@@ -7,6 +7,7 @@
 #
 #   make check-openssl35     both runs above, after proving the system is 3.5
 #   make bench-openssl35     `make bench` inside, on the native build
+#                            (D13_BENCH=bench-core for the context rows only)
 #   make debian13            only build (or reuse) the system
 #   make clean-debian13      remove it (`make clean` keeps it: it is a cache)
 #
@@ -75,5 +76,6 @@ check-openssl35: d13-build-inside-tree debian13 $(BUILD)/libtrustcache.so
 	@awk '/^[0-9]+ passed, [0-9]+ failed/ { p += $$1; f += $$3 } \
 	  END { printf "openssl35: %d passed, %d failed\n", p, f; exit f > 0 }' $(D13_LOG)
 
+D13_BENCH ?= bench
 bench-openssl35: d13-build-inside-tree debian13
-	@$(D13_ENV) $(D13_DIR) -- $(D13_MAKE) BUILD=$(D13_NATIVE_BUILD) bench
+	@$(D13_ENV) $(D13_DIR) -- $(D13_MAKE) BUILD=$(D13_NATIVE_BUILD) $(D13_BENCH)
