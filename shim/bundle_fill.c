@@ -115,36 +115,6 @@ static size_t heap_in_use(void)
     return mi.uordblks + mi.hblkhd;
 }
 
-static int cmp_ptr(const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-/* The scratch store's objects, sorted by address, for membership tests. */
-static void **store_members(struct tc_ossl *o, X509_STORE *store, int *n)
-{
-    STACK_OF(X509_OBJECT) *objs;
-    void **members = NULL;
-    int i;
-
-    o->X509_STORE_lock(store);
-    objs = o->X509_STORE_get0_objects(store);
-    *n = o->OPENSSL_sk_num((const OPENSSL_STACK *)objs);
-    if (*n > 0 && (members = malloc(sizeof(*members) * (size_t)*n))) {
-        for (i = 0; i < *n; i++) {
-            X509_OBJECT *obj = o->OPENSSL_sk_value((const OPENSSL_STACK *)objs, i);
-            members[i] = o->X509_OBJECT_get_type(obj) == X509_LU_CRL
-                             ? (void *)o->X509_OBJECT_get0_X509_CRL(obj)
-                             : (void *)o->X509_OBJECT_get0_X509(obj);
-        }
-        qsort(members, (size_t)*n, sizeof(*members), cmp_ptr);
-    }
-    o->X509_STORE_unlock(store);
-    return members;
-}
-
 /*
  * Keeps, in capture order, the first occurrence of each object the store
  * actually holds (duplicates are dropped by the store).  Moves the capture's
@@ -155,7 +125,7 @@ static int take_in_file_order(struct tc_ossl *o, struct capture *c, X509_STORE *
                               struct tc_bundle *b)
 {
     int nmembers = 0, i, kept = 0;
-    void **members = store_members(o, scratch, &nmembers);
+    void **members = tc_store_members(o, scratch, &nmembers);
     unsigned char *seen = calloc((size_t)(nmembers ? nmembers : 1), 1);
 
     b->objs = malloc(sizeof(void *) * (size_t)(c->n ? c->n : 1));
@@ -168,7 +138,7 @@ static int take_in_file_order(struct tc_ossl *o, struct capture *c, X509_STORE *
     }
     for (i = 0; i < c->n; i++) {
         void **hit = members ? bsearch(&c->objs[i], members, (size_t)nmembers,
-                                       sizeof(*members), cmp_ptr)
+                                       sizeof(*members), tc_ptr_cmp)
                              : NULL;
         size_t at = hit ? (size_t)(hit - members) : 0;
         if (!hit || !seen || seen[at] || !b->objs || !b->is_crl) {

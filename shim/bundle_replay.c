@@ -76,6 +76,57 @@ static void store_remember(struct tc_ossl *o, X509_STORE *store, uint64_t serial
     o->ERR_pop_to_mark();
 }
 
+int tc_ptr_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+void **tc_store_objects(struct tc_ossl *o, X509_STORE *store, int *n, unsigned char **is_crl,
+                        int hold)
+{
+    STACK_OF(X509_OBJECT) *objs;
+    void **ptrs = NULL;
+    unsigned char *kinds = NULL;
+    int i;
+
+    o->X509_STORE_lock(store);
+    objs = o->X509_STORE_get0_objects(store);
+    *n = o->OPENSSL_sk_num((const OPENSSL_STACK *)objs);
+    if (*n > 0 && (ptrs = calloc((size_t)*n, sizeof(*ptrs))) &&
+        (!is_crl || (kinds = calloc((size_t)*n, 1)))) {
+        for (i = 0; i < *n; i++) {
+            X509_OBJECT *obj = o->OPENSSL_sk_value((const OPENSSL_STACK *)objs, i);
+            int crl = o->X509_OBJECT_get_type(obj) == X509_LU_CRL;
+            ptrs[i] = crl ? (void *)o->X509_OBJECT_get0_X509_CRL(obj)
+                          : (void *)o->X509_OBJECT_get0_X509(obj);
+            if (kinds)
+                kinds[i] = (unsigned char)crl;
+            if (hold && crl)
+                o->X509_CRL_up_ref(ptrs[i]);
+            else if (hold)
+                o->X509_up_ref(ptrs[i]);
+        }
+    } else {
+        free(ptrs);
+        ptrs = NULL;
+    }
+    o->X509_STORE_unlock(store);
+    if (is_crl)
+        *is_crl = kinds;
+    return ptrs;
+}
+
+void **tc_store_members(struct tc_ossl *o, X509_STORE *store, int *n)
+{
+    void **members = tc_store_objects(o, store, n, NULL, 0);
+
+    if (members)
+        qsort(members, (size_t)*n, sizeof(*members), tc_ptr_cmp);
+    return members;
+}
+
 struct tc_template *tc_store_template(struct tc_ossl *o, X509_STORE *store)
 {
     struct store_record *r;

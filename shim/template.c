@@ -405,47 +405,6 @@ int tc_template_apply(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec,
     return 1;
 }
 
-static int cmp_ptr(const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-static void **object_pointers(struct tc_ossl *o, X509_STORE *store, int *n, int *sorted,
-                              unsigned char **is_crl, int hold)
-{
-    STACK_OF(X509_OBJECT) *objs;
-    void **ptrs = NULL;
-    int i;
-
-    o->X509_STORE_lock(store);
-    objs = o->X509_STORE_get0_objects(store);
-    *n = o->OPENSSL_sk_num((const OPENSSL_STACK *)objs);
-    *sorted = o->OPENSSL_sk_is_sorted((const OPENSSL_STACK *)objs);
-    if (*n > 0 && (ptrs = calloc((size_t)*n, sizeof(*ptrs))) &&
-        (!is_crl || (*is_crl = calloc((size_t)*n, 1)))) {
-        for (i = 0; i < *n; i++) {
-            X509_OBJECT *obj = o->OPENSSL_sk_value((const OPENSSL_STACK *)objs, i);
-            int crl = o->X509_OBJECT_get_type(obj) == X509_LU_CRL;
-            ptrs[i] = crl ? (void *)o->X509_OBJECT_get0_X509_CRL(obj)
-                          : (void *)o->X509_OBJECT_get0_X509(obj);
-            if (is_crl)
-                (*is_crl)[i] = (unsigned char)crl;
-            if (hold && crl)
-                o->X509_CRL_up_ref(ptrs[i]);
-            else if (hold)
-                o->X509_up_ref(ptrs[i]);
-        }
-    } else {
-        free(ptrs);
-        ptrs = NULL;
-        *n = 0;
-    }
-    o->X509_STORE_unlock(store);
-    return ptrs;
-}
-
 /* The verification running on this thread, when its context shares a template. */
 static __thread struct tc_ctx_rec *tc_verifying __attribute__((tls_model("initial-exec")));
 
@@ -527,15 +486,13 @@ void tc_template_forget_lazy(struct tc_ctx_rec *rec)
 static int add_missing(struct tc_ossl *o, X509_STORE *to, void **objs, const unsigned char *crl,
                        int n)
 {
-    int i, nown = 0, sorted, ok = 1;
-    void **own = object_pointers(o, to, &nown, &sorted, NULL, 0);
+    int i, nown = 0, ok = 1;
+    void **own = tc_store_members(o, to, &nown);
 
     if (nown && !own)
         return 0;
-    if (own)
-        qsort(own, (size_t)nown, sizeof(*own), cmp_ptr);
     for (i = 0; i < n && ok; i++) {
-        if (own && bsearch(&objs[i], own, (size_t)nown, sizeof(*own), cmp_ptr))
+        if (own && bsearch(&objs[i], own, (size_t)nown, sizeof(*own), tc_ptr_cmp))
             continue; /* the recipe's own */
         ok = crl[i] ? o->X509_STORE_add_crl(to, objs[i]) : o->X509_STORE_add_cert(to, objs[i]);
     }
@@ -547,15 +504,15 @@ static int copy_lookup_state(struct tc_ossl *o, struct tc_ctx_rec *rec, X509_STO
 {
     unsigned char *crl = NULL;
     void **all;
-    int ok, n = 0, sorted, i;
+    int ok, n = 0, i;
 
     ok = add_missing(o, to, rec->lazy, rec->lazy_crl, rec->nlazy);
     if (ok && rec->lazy_lost) {
         /* Some loads were not remembered: take all the template holds, which
          * is more than this context loaded, rather than less. */
-        all = object_pointers(o, rec->tmpl->store, &n, &sorted, &crl, 1);
+        all = tc_store_objects(o, rec->tmpl->store, &n, &crl, 1);
         ok = (all || !n) && add_missing(o, to, all, crl, n);
-        for (i = 0; i < n; i++) {
+        for (i = 0; all && i < n; i++) {
             if (crl[i])
                 o->X509_CRL_free(all[i]);
             else
