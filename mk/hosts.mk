@@ -2,8 +2,9 @@
 # formats (text, JSON, Prometheus) with periodic and signal dumps.
 #
 #   make check-hosts   tests/unit/test_hosts.c (its own program: host table,
-#                      bounds, accounting, churn and leak rules, every format,
-#                      a golden Prometheus document), then
+#                      bounds, accounting from many threads, churn and leak
+#                      rules, every format, a golden Prometheus document),
+#                      plain and under ThreadSanitizer, then
 #                      tests/integration/hosts/run.py (Python requests and curl
 #                      against a local HTTPS server, pooled sessions, leaks
 #                      under gc.disable(), periodic and signal dumps across
@@ -19,7 +20,9 @@ DEPS_HOSTS      := curl python3 python3-requests openssl ca-certificates check p
 HOSTS_PYTHON    ?= python3
 HOSTS_ARGS      ?=
 HOSTS_UNIT      := $(BUILD)/tests/hosts/unit-hosts
-HOSTS_UNIT_SHIM := shim/hosts.c shim/acct.c shim/config.c shim/stats.c shim/stats_render.c shim/tc_hash.c
+HOSTS_UNIT_TSAN := $(BUILD)/tests/hosts/unit-hosts-tsan
+HOSTS_UNIT_SHIM := shim/hosts.c shim/acct.c shim/config.c shim/stats.c shim/stats_render.c shim/tc_hash.c \
+                   shim/word_lock.c
 
 CHECK_TARGETS += check-hosts
 
@@ -33,12 +36,21 @@ deps-hosts: | $(BUILD)
 	  >$(BUILD)/apt-prometheus.log 2>&1 || \
 	  echo "trustcache: prometheus (promtool) could not be installed; see $(BUILD)/apt-prometheus.log"
 
-$(HOSTS_UNIT): tests/unit/test_hosts.c $(HOSTS_UNIT_SHIM) $(SHIM_HDRS) | deps-hosts
-	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) $(OPTFLAGS) -DTC_UNIT_HOSTS -Ishim $$(pkg-config --cflags check) -o $@ \
-	  tests/unit/test_hosts.c $(HOSTS_UNIT_SHIM) $$(pkg-config --libs check)
+# $(call hosts_unit_build,EXTRA_CFLAGS,OUTPUT)
+define hosts_unit_build
+	@mkdir -p $(dir $(2))
+	$(CC) $(BASEFLAGS) $(1) -DTC_UNIT_HOSTS -Ishim $$(pkg-config --cflags check) -o $(2) \
+	  tests/unit/test_hosts.c $(HOSTS_UNIT_SHIM) $$(pkg-config --libs check) -pthread
+endef
 
-check-hosts: deps-hosts $(BUILD)/libtrustcache.so $(HOSTS_UNIT)
+$(HOSTS_UNIT): tests/unit/test_hosts.c $(HOSTS_UNIT_SHIM) $(SHIM_HDRS) | deps-hosts
+	$(call hosts_unit_build,$(OPTFLAGS),$@)
+
+$(HOSTS_UNIT_TSAN): tests/unit/test_hosts.c $(HOSTS_UNIT_SHIM) $(SHIM_HDRS) | deps-hosts
+	$(call hosts_unit_build,-O1 -g -fsanitize=thread,$@)
+
+check-hosts: deps-hosts $(BUILD)/libtrustcache.so $(HOSTS_UNIT) $(HOSTS_UNIT_TSAN)
 	@TC_UNIT_PYTHON=$(HOSTS_PYTHON) $(HOSTS_UNIT)
+	@TC_UNIT_PYTHON=$(HOSTS_PYTHON) TSAN_OPTIONS=halt_on_error=1 $(HOSTS_UNIT_TSAN)
 	@$(HOSTS_PYTHON) tests/integration/hosts/run.py --shim $(BUILD)/libtrustcache.so \
 	  --stats-tool tools/trustcache-stats $(HOSTS_ARGS)

@@ -1,7 +1,11 @@
 /*
- * Per-context and per-host accounting, behind one mutex.  It is taken once
- * per served CA load, per connection counted and per context destroyed;
- * never while OpenSSL runs, never from a signal handler.
+ * Per-context and per-host accounting.
+ *
+ * A CA load and a context's death touch only that context's record, under
+ * the record's own word lock, and the cache entry's live-context count, an
+ * atomic: the load path shares no lock between contexts.  Connections go
+ * through one mutex for the host table, then the record's lock (always in
+ * that order).  Never held while OpenSSL runs, never from a signal handler.
  */
 #include "child_locks.h"
 #include "acct.h"
@@ -9,33 +13,27 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tc_hash.h"
 
+#include "bundle_cache.h"
 #include "config.h"
 #include "hosts.h"
 #include "stats_dump.h"
-
-/* Live contexts each cache entry was loaded into, by entry (entries live forever). */
-struct live {
-    const void *entry;
-    uint64_t n;
-    UT_hash_handle hh;
-};
+#include "word_lock.h"
 
 struct tc_ctx_acct {
     struct tc_ctx_loads loads;   /* in this process (a fork child starts over) */
-    const void **held;           /* entries loaded into the context, each once */
+    struct tc_entry **held;      /* entries loaded into the context, each once */
     int nheld, capheld;
     struct tc_host_link *links;  /* one per host its connections went to */
     int nlinks, caplinks;
     unsigned gen;
 };
 
+/* The host table; taken before any record's lock. */
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tc_hosts *g_hosts;
-static unsigned g_gen = 1; /* a fork child starts a new host table: links go stale */
-static struct live *g_live;
-static int g_source_set;
+static unsigned g_gen = 1; /* atomic: a fork child starts a new host table, links go stale */
+static int g_source_set;   /* atomic */
 
 int tc_acct_enabled(void)
 {
@@ -58,53 +56,45 @@ static int grow(void **arr, int n, int *cap, size_t size)
 }
 
 /* One more (delta > 0) or one fewer live context holds `entry`. */
-static void live_change(const void *entry, int delta)
+static void live_change(struct tc_entry *entry, int delta)
 {
-    struct live *l;
-
-    HASH_FIND_PTR(g_live, &entry, l);
-    if (!l && delta > 0 && (l = calloc(1, sizeof(*l)))) {
-        l->entry = entry;
-        HASH_ADD_PTR(g_live, entry, l);
-        if (!TC_HASH_ADDED()) {
-            free(l);
-            l = NULL;
-        }
-    }
-    if (l && delta > 0)
-        l->n++;
-    else if (l && l->n)
-        l->n--;
+    if (delta > 0)
+        __atomic_add_fetch(&entry->contexts_live, 1, __ATOMIC_RELAXED);
+    else
+        __atomic_sub_fetch(&entry->contexts_live, 1, __ATOMIC_RELAXED);
 }
 
 static void collect(struct tc_stats_view *v);
 
-/* First use: the stats start asking for the rows; lock held. */
+/* First use: the stats start asking for the host rows. */
 static void ready(void)
 {
-    if (!g_source_set) {
+    if (!__atomic_load_n(&g_source_set, __ATOMIC_ACQUIRE) &&
+        !__atomic_exchange_n(&g_source_set, 1, __ATOMIC_ACQ_REL))
         tc_stats_set_source(collect);
-        g_source_set = 1;
-    }
 }
 
-/* The context's accounting, created on first use; lock held. */
+static void rec_lock(struct tc_ctx_rec *rec) { tc_word_lock(&rec->acct_lockword); }
+static void rec_unlock(struct tc_ctx_rec *rec) { tc_word_unlock(&rec->acct_lockword); }
+
+/* The context's accounting, created on first use; record lock held. */
 static struct tc_ctx_acct *acct_of(struct tc_ctx_rec *rec)
 {
     struct tc_ctx_acct *a = rec->acct;
+    unsigned gen = __atomic_load_n(&g_gen, __ATOMIC_ACQUIRE);
 
     if (!a && (a = rec->acct = calloc(1, sizeof(*a))))
-        a->gen = g_gen;
-    if (a && a->gen != g_gen) {
+        a->gen = gen;
+    if (a && a->gen != gen) {
         /* A fork child: only what happens from now on is this process's. */
         memset(&a->loads, 0, sizeof(a->loads));
         a->nlinks = 0;
-        a->gen = g_gen;
+        a->gen = gen;
     }
     return a;
 }
 
-static int holds(const struct tc_ctx_acct *a, const void *entry)
+static int holds(const struct tc_ctx_acct *a, const struct tc_entry *entry)
 {
     int i;
 
@@ -114,12 +104,12 @@ static int holds(const struct tc_ctx_acct *a, const void *entry)
     return 0;
 }
 
-void tc_acct_load(struct tc_ctx_rec *rec, const void *entry, int hit)
+void tc_acct_load(struct tc_ctx_rec *rec, struct tc_entry *entry, int hit)
 {
     struct tc_ctx_acct *a;
 
-    pthread_mutex_lock(&g_lock);
     ready();
+    rec_lock(rec);
     if (!rec->dead && (a = acct_of(rec))) {
         if (hit)
             a->loads.avoided++;
@@ -131,7 +121,7 @@ void tc_acct_load(struct tc_ctx_rec *rec, const void *entry, int hit)
             live_change(entry, 1);
         }
     }
-    pthread_mutex_unlock(&g_lock);
+    rec_unlock(rec);
 }
 
 void tc_acct_ctx_dead(struct tc_ctx_rec *rec)
@@ -139,14 +129,14 @@ void tc_acct_ctx_dead(struct tc_ctx_rec *rec)
     struct tc_ctx_acct *a;
     int i;
 
-    pthread_mutex_lock(&g_lock);
+    rec_lock(rec);
     rec->dead = 1;
     if ((a = rec->acct)) {
         for (i = 0; i < a->nheld; i++)
             live_change(a->held[i], -1);
         a->nheld = 0;
     }
-    pthread_mutex_unlock(&g_lock);
+    rec_unlock(rec);
 }
 
 void tc_acct_ctx_free(struct tc_ctx_rec *rec)
@@ -182,19 +172,27 @@ static struct tc_host_link *link_for(struct tc_ctx_acct *a, const struct tc_host
 
 /*
  * Counts what the context of `rec` has done for `h` so far, with a new
- * connection or (connection 0) as an update to an existing link; lock held.
+ * connection or (connection 0) as an update to an existing link; host table
+ * lock held.
  */
 static void count(struct tc_host *h, struct tc_ctx_rec *rec, int connection)
 {
     static const struct tc_ctx_loads none;
-    struct tc_ctx_acct *a = rec ? acct_of(rec) : NULL;
+    struct tc_ctx_acct *a;
     struct tc_host_link *link;
 
-    if (connection) {
-        tc_host_count(h, a ? link_for(a, h) : NULL, a ? &a->loads : &none);
-    } else if (a && (link = find_link(a, h))) {
-        tc_host_update(h, link, &a->loads);
+    if (!rec) {
+        if (connection)
+            tc_host_count(h, NULL, &none);
+        return;
     }
+    rec_lock(rec);
+    a = acct_of(rec);
+    if (connection)
+        tc_host_count(h, a ? link_for(a, h) : NULL, a ? &a->loads : &none);
+    else if (a && (link = find_link(a, h)))
+        tc_host_update(h, link, &a->loads);
+    rec_unlock(rec);
 }
 
 void tc_acct_connection(struct tc_ctx_rec *rec, const char *host, struct tc_acct_mark *mark)
@@ -204,8 +202,8 @@ void tc_acct_connection(struct tc_ctx_rec *rec, const char *host, struct tc_acct
 
     if (host)
         tc_host_clean(host, key);
-    pthread_mutex_lock(&g_lock);
     ready();
+    pthread_mutex_lock(&g_lock);
     if (!g_hosts)
         g_hosts = tc_hosts_new(tc_config()->max_hosts);
     if (g_hosts) {
@@ -214,7 +212,7 @@ void tc_acct_connection(struct tc_ctx_rec *rec, const char *host, struct tc_acct
     }
     if (mark) {
         mark->host = h;
-        mark->gen = g_gen;
+        mark->gen = __atomic_load_n(&g_gen, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&g_lock);
 }
@@ -222,7 +220,7 @@ void tc_acct_connection(struct tc_ctx_rec *rec, const char *host, struct tc_acct
 void tc_acct_connection_end(struct tc_ctx_rec *rec, const struct tc_acct_mark *mark)
 {
     pthread_mutex_lock(&g_lock);
-    if (rec && mark->host && mark->gen == g_gen)
+    if (rec && mark->host && mark->gen == __atomic_load_n(&g_gen, __ATOMIC_RELAXED))
         count(mark->host, rec, 0);
     pthread_mutex_unlock(&g_lock);
 }
@@ -245,19 +243,12 @@ static void add_row(const struct tc_host *h, void *arg)
 
 static void collect(struct tc_stats_view *v)
 {
-    struct live *l;
-    size_t i, rows;
+    size_t rows;
 
     pthread_mutex_lock(&g_lock);
     rows = g_hosts ? tc_hosts_rows(g_hosts) : 0;
     if (rows && (v->hosts = calloc(rows, sizeof(*v->hosts))))
         tc_hosts_foreach(g_hosts, add_row, v);
-    for (i = 0; i < v->nbundles; i++) {
-        const void *key = v->bundles[i].key;
-
-        HASH_FIND_PTR(g_live, &key, l);
-        v->bundles[i].contexts_live = l ? l->n : 0;
-    }
     pthread_mutex_unlock(&g_lock);
 }
 
@@ -272,6 +263,6 @@ void tc_acct_atfork_child(void)
      * counted so far were the parent's. */
     tc_hosts_free(g_hosts);
     g_hosts = NULL;
-    g_gen++;
+    __atomic_add_fetch(&g_gen, 1, __ATOMIC_RELEASE);
     tc_child_mutex(&g_lock);
 }

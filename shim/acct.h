@@ -11,11 +11,13 @@
 
 #include "core.h"
 
+struct tc_entry;
+
 /* Stats will be reported, so connections and loads are worth recording. */
 int tc_acct_enabled(void);
 
 /* A CA load from cache entry `entry` was served into the context of `rec`. */
-void tc_acct_load(struct tc_ctx_rec *rec, const void *entry, int hit);
+void tc_acct_load(struct tc_ctx_rec *rec, struct tc_entry *entry, int hit);
 
 /* The context is destroyed: its bundles stop counting as held. */
 void tc_acct_ctx_dead(struct tc_ctx_rec *rec);

@@ -52,6 +52,7 @@ struct tc_entry {
     uint64_t loads_performed;  /* atomic */
     uint64_t loads_avoided;    /* atomic */
     uint64_t invalidations;    /* atomic */
+    uint64_t contexts_live;    /* atomic: live contexts it was loaded into (acct.c) */
     char sha_hex[2 * TC_SHA256_LEN + 1]; /* last content seen (cache lock) */
     int certs, crls;           /* of that content (cache lock) */
     int filling;               /* a thread is parsing this source (fill lock) */

@@ -54,8 +54,9 @@ struct tc_ctx_rec {
      * (ctx_track.c), so neither ever touches freed memory.
      */
     int refs;                  /* atomic: the context's own reference, plus those */
-    int dead;                  /* the context is destroyed (acct.c lock) */
-    struct tc_ctx_acct *acct;  /* its loads, bundles held, hosts served (acct.c lock) */
+    unsigned acct_lockword;    /* acct.c: guards the two below (word_lock.h) */
+    int dead;                  /* the context is destroyed */
+    struct tc_ctx_acct *acct;  /* its loads, bundles held, hosts served */
 };
 void tc_ctx_track(struct tc_ossl *o, SSL_CTX *ctx, OSSL_LIB_CTX *libctx, const char *propq);
 /* The context's record; also notes it as the target of this thread's next CA load. */
@@ -64,9 +65,9 @@ struct tc_ctx_rec *tc_ctx_get(struct tc_ossl *o, const SSL_CTX *ctx);
 struct tc_ctx_rec *tc_ctx_lookup(struct tc_ossl *o, const SSL_CTX *ctx);
 void tc_ctx_hold(struct tc_ctx_rec *rec);
 void tc_ctx_release(struct tc_ctx_rec *rec);
-/* A CA load from `entry` (a struct tc_entry) finished: counted, if it was
+/* A CA load from cache entry `entry` finished: counted, if it was
  * served, for the context tc_ctx_get last named on this thread, if any. */
-void tc_ctx_count_load(const void *entry, int hit, int served);
+void tc_ctx_count_load(struct tc_entry *entry, int hit, int served);
 void tc_ctx_rec_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
                         void *argp);
 

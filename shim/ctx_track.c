@@ -133,7 +133,7 @@ struct tc_ctx_rec *tc_ctx_get(struct tc_ossl *o, const SSL_CTX *ctx)
     return rec;
 }
 
-void tc_ctx_count_load(const void *entry, int hit, int served)
+void tc_ctx_count_load(struct tc_entry *entry, int hit, int served)
 {
     struct tc_ctx_rec *rec = take_pending();
 

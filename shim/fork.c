@@ -18,6 +18,7 @@
 #include "stats_dump.h"
 #include "stats_writer.h"
 #include "template.h"
+#include "word_lock.h"
 
 static void lock_copy(struct tc_ossl *o, void *arg)
 {
@@ -84,7 +85,7 @@ static void child(void)
     restart_counters();
     tc_conn_atfork_child();
     tc_acct_atfork_child();
-    tc_template_fork_child();
+    tc_word_lock_fork_child(); /* context locks held by other threads are free */
     tc_ossl_foreach(unlock_copy, &g_child_marker);
     tc_resolve_atfork_child();
     tc_writer_atfork_child();

@@ -44,7 +44,7 @@ static void collect_entry(const struct tc_entry *e, void *arg)
     s->loads_performed = __atomic_load_n(&e->loads_performed, __ATOMIC_RELAXED);
     s->loads_avoided = __atomic_load_n(&e->loads_avoided, __ATOMIC_RELAXED);
     s->invalidations = __atomic_load_n(&e->invalidations, __ATOMIC_RELAXED);
-    s->key = e;
+    s->contexts_live = __atomic_load_n(&e->contexts_live, __ATOMIC_RELAXED);
     c->v->nbundles++;
 }
 

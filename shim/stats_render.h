@@ -27,7 +27,6 @@ struct tc_stats_bundle {
     int certs, crls;
     uint64_t loads_performed, loads_avoided, invalidations;
     uint64_t contexts_live;    /* live contexts this source was loaded into */
-    const void *key;           /* the cache entry, while collecting */
 };
 
 struct tc_stats_host {

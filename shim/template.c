@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "guard.h"
 #include "stats.h"
 #include "stats_render.h"
+#include "word_lock.h"
 
 struct tc_template {
     char *key;
@@ -339,34 +339,12 @@ static char *recipe_key(const struct tc_ctx_rec *rec, const struct tc_step *step
 /*
  * State changes of one context are serialised: CPython's get_ca_certs() may
  * run in several threads on one context at once, and two threads must not
- * both swap in a private store.  The lock word carries the fork generation,
- * so a lock held by a thread that does not exist in a forked child counts as
- * free there.  Held only while one context's store is built or swapped.
+ * both swap in a private store.  A word lock (word_lock.h), so a lock held
+ * by a thread that does not exist in a forked child counts as free there.
+ * Held only while one context's store is built or swapped.
  */
-static unsigned g_fork_generation;
-
-static void rec_lock(struct tc_ctx_rec *rec)
-{
-    for (;;) {
-        unsigned gen = __atomic_load_n(&g_fork_generation, __ATOMIC_ACQUIRE);
-        unsigned cur = __atomic_load_n(&rec->lockword, __ATOMIC_ACQUIRE);
-        if ((cur & 1) && (cur >> 1) == gen) {
-            sched_yield();
-            continue;
-        }
-        if (__atomic_compare_exchange_n(&rec->lockword, &cur, (gen << 1) | 1, 0,
-                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-            return;
-    }
-}
-
-static void rec_unlock(struct tc_ctx_rec *rec)
-{
-    __atomic_store_n(&rec->lockword, __atomic_load_n(&g_fork_generation, __ATOMIC_RELAXED) << 1,
-                     __ATOMIC_RELEASE);
-}
-
-void tc_template_fork_child(void) { __atomic_add_fetch(&g_fork_generation, 1, __ATOMIC_RELEASE); }
+static void rec_lock(struct tc_ctx_rec *rec) { tc_word_lock(&rec->lockword); }
+static void rec_unlock(struct tc_ctx_rec *rec) { tc_word_unlock(&rec->lockword); }
 
 static void privatize_locked(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec);
 

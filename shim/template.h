@@ -57,9 +57,6 @@ void tc_template_privatize(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *r
 /* The application replaced the context's store: it stops sharing. */
 void tc_template_leave(struct tc_ctx_rec *rec);
 
-/* fork(): context locks held by other threads count as free in the child. */
-void tc_template_fork_child(void);
-
 /* Drops the context record's template reference (context destroyed). */
 void tc_template_release(struct tc_ossl *o, struct tc_template *t);
 

@@ -13,6 +13,7 @@
 
 #include <check.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,11 +111,9 @@ static void use_stats(const char *max_hosts)
 }
 
 /* The rows acct.c reports, through the collector it registered. */
-static void acct_view(struct tc_stats_view *v, struct tc_stats_bundle *bundles, size_t n)
+static void acct_view(struct tc_stats_view *v)
 {
     memset(v, 0, sizeof(*v));
-    v->bundles = bundles;
-    v->nbundles = n;
     ck_assert_ptr_nonnull(g_source);
     g_source(v);
 }
@@ -293,7 +292,7 @@ START_TEST(acct_hosts_none_and_late_loads)
     struct tc_ctx_rec *a = fake_rec(), *b = fake_rec();
     struct tc_acct_mark mark;
     struct tc_stats_view v;
-    static int entry;
+    static struct tc_entry entry;
 
     use_stats(NULL);
     /* a: the CA file is loaded first (Python); b: after naming the host (curl). */
@@ -307,7 +306,7 @@ START_TEST(acct_hosts_none_and_late_loads)
     tc_acct_connection(b, NULL, NULL);
     tc_acct_connection(NULL, NULL, NULL);
 
-    acct_view(&v, NULL, 0);
+    acct_view(&v);
     ck_assert_uint_eq(v.nhosts, 2);
     ck_assert_str_eq(v.hosts[0].host, "api.example.com");
     ck_assert_uint_eq(row(&v, "api.example.com")->connections, 2);
@@ -334,7 +333,7 @@ START_TEST(acct_bound_from_environment)
         snprintf(name, sizeof(name), "h%d.example", i);
         tc_acct_connection(NULL, name, NULL);
     }
-    acct_view(&v, NULL, 0);
+    acct_view(&v);
     ck_assert_uint_eq(v.nhosts, 4);
     ck_assert_str_eq(v.hosts[2].host, "h2.example");
     ck_assert_uint_eq(row(&v, TC_HOST_OTHER)->connections, 7);
@@ -346,29 +345,80 @@ END_TEST
 START_TEST(acct_bundle_contexts_live)
 {
     struct tc_ctx_rec *a = fake_rec(), *b = fake_rec();
-    static int e1, e2;
-    struct tc_stats_bundle bundles[2] = {{.path = "/one", .key = &e1}, {.path = "/two", .key = &e2}};
-    struct tc_stats_view v;
+    static struct tc_entry e1, e2;
 
     use_stats(NULL);
     tc_acct_load(a, &e1, 0);
     tc_acct_load(a, &e1, 1);
     tc_acct_load(b, &e1, 1);
     tc_acct_load(b, &e2, 1);
-    acct_view(&v, bundles, 2);
-    ck_assert_uint_eq(bundles[0].contexts_live, 2);
-    ck_assert_uint_eq(bundles[1].contexts_live, 1);
+    ck_assert_uint_eq(e1.contexts_live, 2);
+    ck_assert_uint_eq(e2.contexts_live, 1);
     tc_acct_ctx_dead(a);
     tc_acct_load(a, &e2, 1); /* a dead context takes nothing more */
-    acct_view(&v, bundles, 2);
-    ck_assert_uint_eq(bundles[0].contexts_live, 1);
-    ck_assert_uint_eq(bundles[1].contexts_live, 1);
+    ck_assert_uint_eq(e1.contexts_live, 1);
+    ck_assert_uint_eq(e2.contexts_live, 1);
     tc_acct_ctx_dead(b);
-    acct_view(&v, bundles, 2);
-    ck_assert_uint_eq(bundles[0].contexts_live, 0);
-    ck_assert_uint_eq(bundles[1].contexts_live, 0);
+    ck_assert_uint_eq(e1.contexts_live, 0);
+    ck_assert_uint_eq(e2.contexts_live, 0);
     free_rec(a);
     free_rec(b);
+}
+END_TEST
+
+/*
+ * Loads into one context from many threads at once, while other threads'
+ * contexts come and go: no load is lost and every bundle's live count ends
+ * exact (each context's accounting has its own lock, the live counts are
+ * atomic; nothing here shares a mutex).
+ */
+#define ACCT_THREADS 8
+#define ACCT_LOADS 2000
+
+struct acct_worker {
+    struct tc_ctx_rec *shared;
+    struct tc_entry *entries;
+};
+
+static void *acct_worker_main(void *arg)
+{
+    struct acct_worker *w = arg;
+    int i;
+
+    for (i = 0; i < ACCT_LOADS; i++) {
+        struct tc_ctx_rec *own = fake_rec();
+
+        tc_acct_load(w->shared, &w->entries[i % 2], 1);
+        tc_acct_load(own, &w->entries[i % 2], 0);
+        tc_acct_ctx_dead(own);
+        free_rec(own);
+    }
+    return NULL;
+}
+
+START_TEST(acct_loads_from_many_threads)
+{
+    static struct tc_entry entries[2];
+    struct acct_worker w = {fake_rec(), entries};
+    pthread_t tid[ACCT_THREADS];
+    struct tc_stats_view v;
+    int i;
+
+    use_stats(NULL);
+    for (i = 0; i < ACCT_THREADS; i++)
+        ck_assert_int_eq(pthread_create(&tid[i], NULL, acct_worker_main, &w), 0);
+    for (i = 0; i < ACCT_THREADS; i++)
+        pthread_join(tid[i], NULL);
+    ck_assert_uint_eq(entries[0].contexts_live, 1);
+    ck_assert_uint_eq(entries[1].contexts_live, 1);
+    tc_acct_connection(w.shared, "threads.example", NULL);
+    acct_view(&v);
+    ck_assert_uint_eq(row(&v, "threads.example")->ca_loads_avoided, ACCT_THREADS * ACCT_LOADS);
+    free_rows(&v);
+    tc_acct_ctx_dead(w.shared);
+    ck_assert_uint_eq(entries[0].contexts_live, 0);
+    ck_assert_uint_eq(entries[1].contexts_live, 0);
+    free_rec(w.shared);
 }
 END_TEST
 
@@ -378,7 +428,7 @@ START_TEST(acct_fork_child_starts_its_own_rows)
     struct tc_ctx_rec *a = fake_rec();
     struct tc_acct_mark before;
     struct tc_stats_view v;
-    static int entry;
+    static struct tc_entry entry;
 
     use_stats(NULL);
     tc_acct_load(a, &entry, 1);
@@ -388,7 +438,7 @@ START_TEST(acct_fork_child_starts_its_own_rows)
     tc_acct_connection_end(a, &before); /* the parent's row is gone: ignored */
     tc_acct_connection(a, "child.example", NULL);
     tc_acct_connection(a, "child.example", NULL);
-    acct_view(&v, NULL, 0);
+    acct_view(&v);
     ck_assert_uint_eq(v.nhosts, 1);
     ck_assert_str_eq(v.hosts[0].host, "child.example");
     ck_assert_uint_eq(v.hosts[0].connections, 2);
@@ -776,6 +826,7 @@ static Suite *hosts_suite(void)
     ADD(s, acct_hosts_none_and_late_loads);
     ADD(s, acct_bound_from_environment);
     ADD(s, acct_bundle_contexts_live);
+    ADD(s, acct_loads_from_many_threads);
     ADD(s, acct_fork_child_starts_its_own_rows);
     ADD(s, churn_rule);
     ADD(s, leak_rule);
