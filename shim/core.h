@@ -42,6 +42,9 @@ struct tc_ctx_rec {
     int state;                 /* enum tc_ctx_state (template.h) */
     struct tc_template *tmpl;  /* recipe so far; kept until the context dies */
     int verified;              /* atomic: a verification ran on its shared store */
+    X509_STORE *own_store;     /* atomic: its private store, stored (release) before the
+                                  swap, so a handshake thread that finds it there is
+                                  ordered after the store was built (template.c) */
     unsigned lockword;         /* template.c: serialises state changes */
     void **lazy;               /* template.c: hash-dir loads its verifications made */
     unsigned char *lazy_crl;   /*   in the shared store (rec lock) */

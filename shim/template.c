@@ -383,26 +383,48 @@ int tc_template_apply(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec,
     return 1;
 }
 
+/*
+ * Orders OpenSSL's plain access to a context's store pointer against
+ * own_store.  ThreadSanitizer does not model fences; the acquire and
+ * release on own_store itself are what it checks.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define TC_FENCE(order) ((void)0)
+#else
+#define TC_FENCE(order) __atomic_thread_fence(order)
+#endif
+
 /* The verification running on this thread, when its context shares a template. */
 static __thread struct tc_ctx_rec *tc_verifying __attribute__((tls_model("initial-exec")));
 
+/*
+ * A handshake may run while another thread privatises the same context
+ * (SSL_CTX_get_cert_store), and OpenSSL reads the context's store pointer
+ * without a lock.  When the store this verification got is the context's
+ * private one, the acquire load of own_store orders this thread after that
+ * store was built; only a store that is not the private one is looked up
+ * as a possible template.
+ */
 struct tc_ctx_rec *tc_template_verification_begin(struct tc_ossl *o, X509_STORE_CTX *sctx)
 {
     struct tc_ctx_rec *previous = tc_verifying, *rec;
+    X509_STORE *store;
     SSL *ssl;
     int idx;
 
     if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) <= 0 ||
-        !o->SSL_get_ex_data_X509_STORE_CTX_idx || !o->SSL_get_SSL_CTX ||
-        !tc_store_template(o, o->X509_STORE_CTX_get0_store(sctx)))
+        !o->SSL_get_ex_data_X509_STORE_CTX_idx || !o->SSL_get_SSL_CTX)
         return previous;
+    store = o->X509_STORE_CTX_get0_store(sctx);
     idx = o->SSL_get_ex_data_X509_STORE_CTX_idx();
     ssl = idx >= 0 ? o->X509_STORE_CTX_get_ex_data(sctx, idx) : NULL;
-    rec = ssl ? tc_ctx_get(o, o->SSL_get_SSL_CTX(ssl)) : NULL;
-    if (rec) {
-        __atomic_store_n(&rec->verified, 1, __ATOMIC_RELAXED);
-        tc_verifying = rec;
-    }
+    rec = ssl ? tc_ctx_lookup(o, o->SSL_get_SSL_CTX(ssl)) : NULL;
+    TC_FENCE(__ATOMIC_ACQUIRE); /* the store pointer was read before own_store */
+    if (!rec || !store || __atomic_load_n(&rec->own_store, __ATOMIC_ACQUIRE) == store ||
+        !tc_store_template(o, store))
+        return previous;
+    __atomic_store_n(&rec->verified, 1, __ATOMIC_RELAXED);
+    tc_verifying = rec;
     return previous;
 }
 
@@ -570,6 +592,8 @@ static void privatize_locked(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec 
      * thread still holding this context's old store pointer (a handshake in
      * flight) never sees it freed.
      */
+    __atomic_store_n(&rec->own_store, own, __ATOMIC_RELEASE);
+    TC_FENCE(__ATOMIC_RELEASE); /* own_store is seen before the swap */
     o->SSL_CTX_set_cert_store(ctx, own);
     rec->state = TC_CTX_PRIVATE; /* only now: the store handed out is the private one */
     TC_COUNT(stores_privatized, 1);

@@ -8,11 +8,16 @@
  *
  * Each round: the main thread creates a context and loads ab.pem (2 roots),
  * then THREADS threads, released together by a barrier, each take the
- * context's store and count its certificates under the store lock.
+ * context's store and count its certificates under the store lock, except
+ * every second thread, which handshakes with the context instead: OpenSSL
+ * reads the context's store pointer while another thread may be swapping
+ * in the private copy, and the verification must neither fail nor race
+ * with the copy being built.
  *
  *   handout FIXTURES ROUNDS THREADS
  * Prints "rounds=R wrong=W" (W: stores that did not hold exactly 2
- * certificates) and exits 0 only if W is 0.
+ * certificates, and handshakes against leafA that did not verify) and exits
+ * 0 only if W is 0.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -20,19 +25,19 @@
 
 #include "tk.h"
 
-static SSL_CTX *g_ctx;
+static SSL_CTX *g_ctx, *g_server;
 static pthread_barrier_t g_start, g_done;
 static int g_rounds;
 static long g_wrong;
 
 static void *worker(void *arg)
 {
-    int i;
+    int i, handshakes = (int)(long)arg % 2;
 
-    (void)arg;
     for (i = 0; i < g_rounds; i++) {
         pthread_barrier_wait(&g_start);
-        if (tk_store_certs(SSL_CTX_get_cert_store(g_ctx)) != 2)
+        if (handshakes ? !tk_expect(g_ctx, g_server, X509_V_OK)
+                       : tk_store_certs(SSL_CTX_get_cert_store(g_ctx)) != 2)
             __atomic_add_fetch(&g_wrong, 1, __ATOMIC_RELAXED);
         pthread_barrier_wait(&g_done);
     }
@@ -51,10 +56,12 @@ int main(int argc, char **argv)
     g_rounds = atoi(argv[2]);
     nthreads = atoi(argv[3]);
     tid = calloc((size_t)nthreads, sizeof(*tid));
+    if (!tid || !(g_server = tk_server_ctx(argv[1], "leafA")))
+        return 2;
     pthread_barrier_init(&g_start, NULL, (unsigned)nthreads + 1);
     pthread_barrier_init(&g_done, NULL, (unsigned)nthreads + 1);
     for (i = 0; i < nthreads; i++)
-        if (pthread_create(&tid[i], NULL, worker, NULL) != 0)
+        if (pthread_create(&tid[i], NULL, worker, (void *)(long)i) != 0)
             return 2;
     for (i = 0; i < g_rounds; i++) {
         g_ctx = tk_client_ctx();
@@ -66,6 +73,7 @@ int main(int argc, char **argv)
     }
     for (i = 0; i < nthreads; i++)
         pthread_join(tid[i], NULL);
+    SSL_CTX_free(g_server);
     free(tid);
     printf("rounds=%d wrong=%ld\n", g_rounds, g_wrong);
     return g_wrong ? 1 : 0;

@@ -7,9 +7,10 @@
 #     instrumented; tsan.supp names the one race inside OpenSSL itself that
 #     this program shows without the shim too), no wrong verify result.
 #     A short run without any preload first checks the program itself.
-#  2. handout: threads released together ask for one context's store; under
-#     TSan (no report), and with the regular shim ROUNDS times over (no crash,
-#     every store complete).
+#  2. handout: threads released together ask for one context's store while
+#     others handshake with it; under TSan (no report), and with the regular
+#     shim ROUNDS times over (no crash, every store complete, every
+#     handshake verified).
 #
 # usage: run.sh --shim SO --tsan-shim SO --bin DIR [--seconds N] [--threads N]
 #   DIR holds stress, stress-tsan, handout and handout-tsan.
