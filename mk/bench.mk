@@ -12,8 +12,8 @@ $(BUILD)/bench/ctx_loop: tests/bench/ctx_loop.c | deps-build
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $< -lssl -lcrypto
 
-# P7 (context set-up from 1 and 16 threads) and P8 (bundles of 1 to 10,000
-# generated roots) rows.
+# P7 (context set-up from 1, 2 and 16 threads, and the load step alone from
+# 1 and 16) and P8 (bundles of 1 to 10,000 generated roots) rows.
 $(BUILD)/bench/ctx_threads $(BUILD)/bench/gen_bundle: $(BUILD)/bench/%: tests/bench/%.c | deps-build
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -pthread $(WARN) -O2 -o $@ $< -lssl -lcrypto
