@@ -21,10 +21,10 @@
 #include "word_lock.h"
 
 struct tc_ctx_acct {
-    struct tc_ctx_loads loads;   /* in this process (a fork child starts over) */
-    struct tc_entry **held;      /* entries loaded into the context, each once */
+    struct tc_ctx_loads loads; /* in this process (a fork child starts over) */
+    struct tc_entry **held;    /* entries loaded into the context, each once */
     int nheld, capheld;
-    struct tc_host_link *links;  /* one per host its connections went to */
+    struct tc_host_link *links; /* one per host its connections went to */
     int nlinks, caplinks;
     unsigned gen;
 };
@@ -35,10 +35,7 @@ static struct tc_hosts *g_hosts;
 static unsigned g_gen = 1; /* atomic: a fork child starts a new host table, links go stale */
 static int g_source_set;   /* atomic */
 
-int tc_acct_enabled(void)
-{
-    return tc_config()->stats_dest != TC_STATS_NONE;
-}
+int tc_acct_enabled(void) { return tc_config()->stats_dest != TC_STATS_NONE; }
 
 /* Doubles `*arr` (of `*cap` elements of `size`) when full; 0 on failure. */
 static int grow(void **arr, int n, int *cap, size_t size)

@@ -9,14 +9,14 @@
 
 struct tc_cache {
     pthread_rwlock_t lock;
-    pthread_mutex_t fill_lock;     /* guards entry->filling */
+    pthread_mutex_t fill_lock; /* guards entry->filling */
     pthread_cond_t fill_done;
-    struct tc_entry *entries;      /* by key */
+    struct tc_entry *entries;       /* by key */
     struct tc_entry *first, **last; /* creation order, for the stats */
     unsigned nentries, max_entries;
-    struct tc_bundle *bundles;     /* by content key */
+    struct tc_bundle *bundles; /* by content key */
     unsigned nbundles, max_bundles;
-    uint64_t tick;                 /* atomic */
+    uint64_t tick; /* atomic */
     tc_bundle_release_fn release;
     void *release_arg;
 };
@@ -239,7 +239,8 @@ static int evict_over_bound(struct tc_cache *c, struct tc_bundle *keep, struct t
                 e->bundle = NULL;
                 victim->entries--;
                 if (n + 2 > *cap) {
-                    struct tc_bundle **bigger = realloc(*drop, sizeof(struct tc_bundle *) * (size_t)(*cap * 2));
+                    struct tc_bundle **bigger =
+                        realloc(*drop, sizeof(struct tc_bundle *) * (size_t)(*cap * 2));
                     if (!bigger)
                         continue; /* leak one reference rather than free in use */
                     *drop = bigger;

@@ -27,18 +27,18 @@ struct tc_cache;
 struct tc_bundle {
     char *content_key;
     unsigned char sha256[TC_SHA256_LEN];
-    int count;                 /* what the real loader returned for this content */
+    int count; /* what the real loader returned for this content */
     int certs, crls;
     int nobjs;
-    void **objs;               /* X509 * or X509_CRL *, in file order */
+    void **objs; /* X509 * or X509_CRL *, in file order */
     unsigned char *is_crl;
-    size_t heap_bytes;         /* heap the real parse retained */
-    uint64_t parse_ns;         /* time the real parse took */
-    uint64_t serial;           /* unique for the process lifetime */
-    int refs;                  /* atomic */
-    int entries;               /* entries attached (cache lock) */
-    int in_table;              /* (cache lock) */
-    uint64_t last_used;        /* atomic LRU tick */
+    size_t heap_bytes;  /* heap the real parse retained */
+    uint64_t parse_ns;  /* time the real parse took */
+    uint64_t serial;    /* unique for the process lifetime */
+    int refs;           /* atomic */
+    int entries;        /* entries attached (cache lock) */
+    int in_table;       /* (cache lock) */
+    uint64_t last_used; /* atomic LRU tick */
     struct tc_cache *cache;
     UT_hash_handle hh;
 };
@@ -46,16 +46,16 @@ struct tc_bundle {
 struct tc_entry {
     char *key;
     char *path;
-    struct tc_identity id;     /* identity when `bundle` was read */
-    struct timespec read_at;   /* when it was read (racy rule) */
-    struct tc_bundle *bundle;  /* holds a reference; NULL when none */
-    uint64_t loads_performed;  /* atomic */
-    uint64_t loads_avoided;    /* atomic */
-    uint64_t invalidations;    /* atomic */
-    uint64_t contexts_live;    /* atomic: live contexts it was loaded into (acct.c) */
+    struct tc_identity id;               /* identity when `bundle` was read */
+    struct timespec read_at;             /* when it was read (racy rule) */
+    struct tc_bundle *bundle;            /* holds a reference; NULL when none */
+    uint64_t loads_performed;            /* atomic */
+    uint64_t loads_avoided;              /* atomic */
+    uint64_t invalidations;              /* atomic */
+    uint64_t contexts_live;              /* atomic: live contexts it was loaded into (acct.c) */
     char sha_hex[2 * TC_SHA256_LEN + 1]; /* last content seen (cache lock) */
-    int certs, crls;           /* of that content (cache lock) */
-    int filling;               /* a thread is parsing this source (fill lock) */
+    int certs, crls;                     /* of that content (cache lock) */
+    int filling;                         /* a thread is parsing this source (fill lock) */
     struct tc_entry *next_in_order;
     UT_hash_handle hh;
 };
@@ -63,10 +63,10 @@ struct tc_entry {
 typedef void (*tc_bundle_release_fn)(struct tc_bundle *b, void *arg);
 
 enum tc_check {
-    TC_CHECK_HIT,      /* *out holds a reference */
-    TC_CHECK_RACY,     /* identity matches but is racy: hash again, then confirm */
-    TC_CHECK_CHANGED,  /* identity differs from the one cached */
-    TC_CHECK_EMPTY,    /* nothing cached for this source */
+    TC_CHECK_HIT,     /* *out holds a reference */
+    TC_CHECK_RACY,    /* identity matches but is racy: hash again, then confirm */
+    TC_CHECK_CHANGED, /* identity differs from the one cached */
+    TC_CHECK_EMPTY,   /* nothing cached for this source */
 };
 
 struct tc_cache *tc_cache_new(unsigned max_bundles, unsigned max_entries,

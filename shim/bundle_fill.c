@@ -20,7 +20,7 @@
 
 /* An error code no OpenSSL library raises: marks "nothing new on the queue". */
 #define TC_SENTINEL_REASON 0x7ab
-#define TC_SENTINEL_CODE ERR_PACK(ERR_LIB_USER, 0, TC_SENTINEL_REASON)
+#define TC_SENTINEL_CODE   ERR_PACK(ERR_LIB_USER, 0, TC_SENTINEL_REASON)
 
 struct capture {
     X509_STORE *store;
@@ -106,7 +106,8 @@ static size_t heap_in_use(void)
             return allocated;
     }
     if (tcprop_p) {
-        tc_tcmalloc_prop_fn prop = (tc_tcmalloc_prop_fn)__atomic_load_n(&tcprop_p, __ATOMIC_RELAXED);
+        tc_tcmalloc_prop_fn prop =
+            (tc_tcmalloc_prop_fn)__atomic_load_n(&tcprop_p, __ATOMIC_RELAXED);
         size_t allocated = 0;
         if (prop("generic.current_allocated_bytes", &allocated))
             return allocated;
@@ -137,9 +138,9 @@ static int take_in_file_order(struct tc_ossl *o, struct capture *c, X509_STORE *
         b->is_crl = NULL;
     }
     for (i = 0; i < c->n; i++) {
-        void **hit = members ? bsearch(&c->objs[i], members, (size_t)nmembers,
-                                       sizeof(*members), tc_ptr_cmp)
-                             : NULL;
+        void **hit =
+            members ? bsearch(&c->objs[i], members, (size_t)nmembers, sizeof(*members), tc_ptr_cmp)
+                    : NULL;
         size_t at = hit ? (size_t)(hit - members) : 0;
         if (!hit || !seen || seen[at] || !b->objs || !b->is_crl) {
             release_obj(o, c->objs[i], c->is_crl[i]);

@@ -86,7 +86,7 @@ int tc_ptr_cmp(const void *a, const void *b)
 void **tc_store_objects(struct tc_ossl *o, X509_STORE *store, int *n, unsigned char **is_crl,
                         int hold)
 {
-    STACK_OF(X509_OBJECT) *objs;
+    STACK_OF(X509_OBJECT) * objs;
     void **ptrs = NULL;
     unsigned char *kinds = NULL;
     int i;

@@ -17,7 +17,7 @@
 #if defined(__SANITIZE_THREAD__)
 #include <sanitizer/tsan_interface.h>
 /* The forking thread took the lock in the prepare handler: it releases it here. */
-#define TC_FORGET_LOCK(l)                                                                 \
+#define TC_FORGET_LOCK(l)                                                                          \
     (__tsan_mutex_pre_unlock((void *)(l), 0), (void)__tsan_mutex_post_unlock((void *)(l), 0))
 #else
 #define TC_FORGET_LOCK(l) ((void)(l))

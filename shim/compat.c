@@ -12,7 +12,13 @@
  */
 static int probe_method_offset(struct tc_ossl *o)
 {
-    const size_t off = offsetof(struct { int init; int skip; void *method; }, method);
+    const size_t off = offsetof(
+        struct {
+            int init;
+            int skip;
+            void *method;
+        },
+        method);
     X509_LOOKUP *file_lu, *dir_lu;
     int ok;
 

@@ -27,8 +27,7 @@ static void warn_bad(tc_warn_fn warn, const char *var, const char *val, const ch
     char line[512], shown[201];
 
     printable(val, shown, sizeof(shown));
-    snprintf(line, sizeof(line), "trustcache: %s=%s is not %s; using %s", var, shown, expect,
-             dflt);
+    snprintf(line, sizeof(line), "trustcache: %s=%s is not %s; using %s", var, shown, expect, dflt);
     if (warn)
         warn(line);
 }
@@ -94,8 +93,8 @@ static void parse_format(struct tc_config *c, const char *v, tc_warn_fn warn)
                  "text for stderr, json for a file");
 }
 
-static void parse_bound(unsigned *field, const char *var, const char *v, unsigned lo,
-                        unsigned hi, const char *expect, tc_warn_fn warn)
+static void parse_bound(unsigned *field, const char *var, const char *v, unsigned lo, unsigned hi,
+                        const char *expect, tc_warn_fn warn)
 {
     char dflt[32];
 
@@ -156,13 +155,13 @@ void tc_config_parse(struct tc_config *c, tc_getenv_fn get, int secure, tc_warn_
     parse_mode(c, value_of(get, "TRUSTCACHE_MODE"), warn);
     parse_stats(c, value_of(get, "TRUSTCACHE_STATS"), warn);
     parse_format(c, value_of(get, "TRUSTCACHE_STATS_FORMAT"), warn);
-    parse_bound(&c->max_bundles, "TRUSTCACHE_MAX_BUNDLES", value_of(get, "TRUSTCACHE_MAX_BUNDLES"), 1,
+    parse_bound(&c->max_bundles, "TRUSTCACHE_MAX_BUNDLES", value_of(get, "TRUSTCACHE_MAX_BUNDLES"),
+                1, 65536, "a whole number from 1 to 65536", warn);
+    parse_bound(&c->max_hosts, "TRUSTCACHE_MAX_HOSTS", value_of(get, "TRUSTCACHE_MAX_HOSTS"), 1,
                 65536, "a whole number from 1 to 65536", warn);
-    parse_bound(&c->max_hosts, "TRUSTCACHE_MAX_HOSTS", value_of(get, "TRUSTCACHE_MAX_HOSTS"), 1, 65536,
-                "a whole number from 1 to 65536", warn);
     parse_bound(&c->stats_interval, "TRUSTCACHE_STATS_INTERVAL",
-                value_of(get, "TRUSTCACHE_STATS_INTERVAL"), 0, 86400, "a number of seconds from 0 to 86400",
-                warn);
+                value_of(get, "TRUSTCACHE_STATS_INTERVAL"), 0, 86400,
+                "a number of seconds from 0 to 86400", warn);
     parse_signal(c, value_of(get, "TRUSTCACHE_STATS_SIGNAL"), warn);
     parse_share(c, value_of(get, "TRUSTCACHE_SHARE"), warn);
 }

@@ -13,19 +13,19 @@ enum tc_stats_dest { TC_STATS_NONE, TC_STATS_STDERR, TC_STATS_FILE };
 enum tc_stats_format { TC_FMT_AUTO, TC_FMT_TEXT, TC_FMT_JSON, TC_FMT_PROM };
 
 #define TC_DEFAULT_MAX_BUNDLES 64u
-#define TC_DEFAULT_MAX_HOSTS 256u
+#define TC_DEFAULT_MAX_HOSTS   256u
 
 struct tc_config {
     enum tc_mode mode;
     enum tc_stats_dest stats_dest;
-    char stats_path[PATH_MAX];     /* TC_STATS_FILE: the template, %p unexpanded */
+    char stats_path[PATH_MAX]; /* TC_STATS_FILE: the template, %p unexpanded */
     enum tc_stats_format stats_format;
     unsigned max_bundles;
     unsigned max_hosts;
-    unsigned stats_interval;       /* seconds; 0 = only at exit */
-    int stats_signal;              /* 0 = none */
-    int share;                     /* share template stores among contexts */
-    int secure;                    /* AT_SECURE: every TRUSTCACHE_* ignored */
+    unsigned stats_interval; /* seconds; 0 = only at exit */
+    int stats_signal;        /* 0 = none */
+    int share;               /* share template stores among contexts */
+    int secure;              /* AT_SECURE: every TRUSTCACHE_* ignored */
 };
 
 typedef const char *(*tc_getenv_fn)(const char *name);

@@ -21,12 +21,12 @@
 
 /* As many as resolve.c keeps copies. */
 #define TC_CONN_COPIES 8
-#define TC_NO_INDEX (-2)
+#define TC_NO_INDEX    (-2)
 
 struct tc_conn {
-    struct tc_ctx_rec *rec;    /* held; NULL when the context is unknown */
-    int counted;               /* atomic: already counted for a host */
-    struct tc_acct_mark mark;  /* the row it was counted under */
+    struct tc_ctx_rec *rec;   /* held; NULL when the context is unknown */
+    int counted;              /* atomic: already counted for a host */
+    struct tc_acct_mark mark; /* the row it was counted under */
 };
 
 struct conn_index {
@@ -64,8 +64,8 @@ static int conn_index(struct tc_ossl *o)
     idx = find_index(o);
     if (idx == TC_NO_INDEX && g_nindex < TC_CONN_COPIES) {
         o->ERR_set_mark();
-        idx = o->CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, o, NULL, conn_dup_cb,
-                                         conn_free_cb);
+        idx =
+            o->CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, o, NULL, conn_dup_cb, conn_free_cb);
         o->ERR_pop_to_mark();
         g_index[g_nindex].o = o;
         g_index[g_nindex].idx = idx < 0 ? -1 : idx;

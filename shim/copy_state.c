@@ -11,10 +11,7 @@
 
 __thread int tc_guard_depth __attribute__((tls_model("initial-exec")));
 
-int tc_bypass(void)
-{
-    return tc_guard_busy() || tc_config()->mode == TC_MODE_OFF;
-}
+int tc_bypass(void) { return tc_guard_busy() || tc_config()->mode == TC_MODE_OFF; }
 
 static unsigned max_entries(const struct tc_config *cfg)
 {
@@ -30,8 +27,8 @@ static int create_state(struct tc_ossl *o)
     o->ERR_set_mark();
     o->store_ex_index = o->CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_X509_STORE, 0, o, NULL, NULL,
                                                    tc_store_record_free_cb);
-    o->ctx_ex_index = o->CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL_CTX, 0, o, NULL, NULL,
-                                                 tc_ctx_rec_free_cb);
+    o->ctx_ex_index =
+        o->CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL_CTX, 0, o, NULL, NULL, tc_ctx_rec_free_cb);
     o->ERR_pop_to_mark();
     o->cache = tc_cache_new(cfg->max_bundles, max_entries(cfg), tc_bundle_release_objects, o);
     o->templates = tc_templates_new(cfg->max_bundles);

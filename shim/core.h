@@ -39,27 +39,27 @@ struct tc_ctx_acct;
 struct tc_ctx_rec {
     OSSL_LIB_CTX *libctx;
     char *propq;
-    int state;                 /* enum tc_ctx_state (template.h) */
-    struct tc_template *tmpl;  /* recipe so far; kept until the context dies */
-    int verified;              /* atomic: a verification ran on its shared store */
-    X509_STORE *own_store;     /* atomic: its private store, stored (release) before the
-                                  swap, so a handshake thread that finds it there is
-                                  ordered after the store was built (template.c) */
-    unsigned lockword;         /* template.c: serialises state changes */
-    void **lazy;               /* template.c: hash-dir loads its verifications made */
-    unsigned char *lazy_crl;   /*   in the shared store (rec lock) */
+    int state;                /* enum tc_ctx_state (template.h) */
+    struct tc_template *tmpl; /* recipe so far; kept until the context dies */
+    int verified;             /* atomic: a verification ran on its shared store */
+    X509_STORE *own_store;    /* atomic: its private store, stored (release) before the
+                                 swap, so a handshake thread that finds it there is
+                                 ordered after the store was built (template.c) */
+    unsigned lockword;        /* template.c: serialises state changes */
+    void **lazy;              /* template.c: hash-dir loads its verifications made */
+    unsigned char *lazy_crl;  /*   in the shared store (rec lock) */
     int nlazy, lazy_cap;
-    int lazy_lost;             /*   one could not be remembered: copy them all */
+    int lazy_lost; /*   one could not be remembered: copy them all */
     struct tc_ossl *o;
     /*
      * Accounting (acct.c).  The record outlives its context while anything
      * still refers to it: a connection made from it, or a load on its way
      * (ctx_track.c), so neither ever touches freed memory.
      */
-    int refs;                  /* atomic: the context's own reference, plus those */
-    unsigned acct_lockword;    /* acct.c: guards the two below (word_lock.h) */
-    int dead;                  /* the context is destroyed */
-    struct tc_ctx_acct *acct;  /* its loads, bundles held, hosts served */
+    int refs;                 /* atomic: the context's own reference, plus those */
+    unsigned acct_lockword;   /* acct.c: guards the two below (word_lock.h) */
+    int dead;                 /* the context is destroyed */
+    struct tc_ctx_acct *acct; /* its loads, bundles held, hosts served */
 };
 void tc_ctx_track(struct tc_ossl *o, SSL_CTX *ctx, OSSL_LIB_CTX *libctx, const char *propq);
 /* The context's record; also notes it as the target of this thread's next CA load. */
@@ -115,8 +115,8 @@ void tc_store_record_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int id
 struct tc_acq {
     struct tc_bundle *bundle; /* non-NULL: serve from this (holds a reference) */
     struct tc_entry *entry;
-    int hit;                  /* served without parsing */
-    enum tc_passthrough why;  /* when bundle is NULL and the load is counted as passthrough */
+    int hit;                 /* served without parsing */
+    enum tc_passthrough why; /* when bundle is NULL and the load is counted as passthrough */
 };
 /* Counts the request; fills `a`.  a->bundle NULL means: run the real function. */
 void tc_acquire(struct tc_ossl *o, const struct tc_source *src, struct tc_acq *a);

@@ -145,8 +145,7 @@ void tc_ctx_count_load(struct tc_entry *entry, int hit, int served)
 }
 
 /* Runs inside SSL_CTX_free when the last reference goes: no OpenSSL calls. */
-void tc_ctx_rec_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-                        void *argp)
+void tc_ctx_rec_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
     struct tc_ctx_rec *rec = ptr;
 

@@ -63,8 +63,8 @@
 
 /* ---- configuration and the counter ------------------------------------ */
 
-static unsigned long g_at;       /* the point that fails; 0: none */
-static unsigned long g_points;   /* atomic: points reached so far */
+static unsigned long g_at;     /* the point that fails; 0: none */
+static unsigned long g_points; /* atomic: points reached so far */
 static int g_report_fd = -1, g_trace_fd = -1, g_backtrace;
 static const char *g_count_file;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
@@ -245,22 +245,22 @@ ssize_t tc_fault_read(int fd, void *buf, size_t n, const char *site, const char 
 /* ---- OpenSSL calls ------------------------------------------------------ */
 
 /* Every wrapped table slot: X(name, library its allocation errors name). */
-#define TC_FAULT_FNS(X)                                                                   \
-    X(X509_STORE_new, ERR_LIB_X509)                                                       \
-    X(X509_STORE_free, 0)                                                                 \
-    X(X509_STORE_add_lookup, ERR_LIB_X509)                                                \
-    X(X509_STORE_add_cert, ERR_LIB_X509)                                                  \
-    X(X509_STORE_add_crl, ERR_LIB_X509)                                                   \
-    X(X509_STORE_set_ex_data, ERR_LIB_CRYPTO)                                             \
-    X(SSL_CTX_set_ex_data, ERR_LIB_CRYPTO)                                                \
-    X(CRYPTO_get_ex_new_index, ERR_LIB_CRYPTO)                                            \
-    X(EVP_Digest, ERR_LIB_EVP)                                                            \
-    X(X509_up_ref, 0)                                                                     \
-    X(X509_CRL_up_ref, 0)                                                                 \
-    X(X509_LOOKUP_new, ERR_LIB_X509)                                                      \
-    X(X509_LOOKUP_ctrl, ERR_LIB_X509)                                                     \
-    X(X509_LOOKUP_ctrl_ex, ERR_LIB_X509)                                                  \
-    X(X509_load_cert_crl_file_ex, ERR_LIB_X509)                                           \
+#define TC_FAULT_FNS(X)                                                                            \
+    X(X509_STORE_new, ERR_LIB_X509)                                                                \
+    X(X509_STORE_free, 0)                                                                          \
+    X(X509_STORE_add_lookup, ERR_LIB_X509)                                                         \
+    X(X509_STORE_add_cert, ERR_LIB_X509)                                                           \
+    X(X509_STORE_add_crl, ERR_LIB_X509)                                                            \
+    X(X509_STORE_set_ex_data, ERR_LIB_CRYPTO)                                                      \
+    X(SSL_CTX_set_ex_data, ERR_LIB_CRYPTO)                                                         \
+    X(CRYPTO_get_ex_new_index, ERR_LIB_CRYPTO)                                                     \
+    X(EVP_Digest, ERR_LIB_EVP)                                                                     \
+    X(X509_up_ref, 0)                                                                              \
+    X(X509_CRL_up_ref, 0)                                                                          \
+    X(X509_LOOKUP_new, ERR_LIB_X509)                                                               \
+    X(X509_LOOKUP_ctrl, ERR_LIB_X509)                                                              \
+    X(X509_LOOKUP_ctrl_ex, ERR_LIB_X509)                                                           \
+    X(X509_load_cert_crl_file_ex, ERR_LIB_X509)                                                    \
     X(X509_load_cert_file_ex, ERR_LIB_X509)
 
 /* The real functions of one OpenSSL copy, keyed like its shim table. */
@@ -428,8 +428,8 @@ static int core_SSL_CTX_set_ex_data(const struct fault_copy *c, const void *ra, 
 }
 
 static int core_CRYPTO_get_ex_new_index(const struct fault_copy *c, const void *ra, int ci,
-                                        long argl, void *argp, CRYPTO_EX_new *nf,
-                                        CRYPTO_EX_dup *df, CRYPTO_EX_free *ff)
+                                        long argl, void *argp, CRYPTO_EX_new *nf, CRYPTO_EX_dup *df,
+                                        CRYPTO_EX_free *ff)
 {
     if (inject(c, "CRYPTO_get_ex_new_index", ERR_LIB_CRYPTO, ra))
         return -1;
@@ -437,8 +437,8 @@ static int core_CRYPTO_get_ex_new_index(const struct fault_copy *c, const void *
 }
 
 static int core_EVP_Digest(const struct fault_copy *c, const void *ra, const void *data,
-                           size_t count, unsigned char *md, unsigned int *size,
-                           const EVP_MD *type, ENGINE *impl)
+                           size_t count, unsigned char *md, unsigned int *size, const EVP_MD *type,
+                           ENGINE *impl)
 {
     if (inject(c, "EVP_Digest", ERR_LIB_EVP, ra))
         return 0;
@@ -501,9 +501,9 @@ static int core_X509_load_cert_crl_file_ex(const struct fault_copy *c, const voi
     return c->X509_load_cert_crl_file_ex(lu, file, type, libctx, propq);
 }
 
-static int core_X509_load_cert_file_ex(const struct fault_copy *c, const void *ra,
-                                       X509_LOOKUP *lu, const char *file, int type,
-                                       OSSL_LIB_CTX *libctx, const char *propq)
+static int core_X509_load_cert_file_ex(const struct fault_copy *c, const void *ra, X509_LOOKUP *lu,
+                                       const char *file, int type, OSSL_LIB_CTX *libctx,
+                                       const char *propq)
 {
     if (inject(c, "X509_load_cert_file_ex", ERR_LIB_X509, ra))
         return 0;
@@ -516,26 +516,26 @@ static int core_X509_load_cert_file_ex(const struct fault_copy *c, const void *r
  * its copy and its own return address to the core.
  */
 #define TC_UNPACK(...) __VA_ARGS__
-#define TC_TRAMPOLINE(k, ret, name, params, args)                                         \
-    static ret name##_t##k params                                                         \
-    {                                                                                     \
-        return core_##name(&g_copies[k], __builtin_return_address(0), TC_UNPACK args);    \
+#define TC_TRAMPOLINE(k, ret, name, params, args)                                                  \
+    static ret name##_t##k params                                                                  \
+    {                                                                                              \
+        return core_##name(&g_copies[k], __builtin_return_address(0), TC_UNPACK args);             \
     }
-#define TC_TRAMPOLINES(ret, name, params, args)                                           \
-    TC_TRAMPOLINE(0, ret, name, params, args)                                             \
-    TC_TRAMPOLINE(1, ret, name, params, args)                                             \
-    TC_TRAMPOLINE(2, ret, name, params, args)                                             \
-    TC_TRAMPOLINE(3, ret, name, params, args)                                             \
-    static __typeof__(name) *const name##_tramp[TC_FAULT_COPIES] = {                      \
-        name##_t0, name##_t1, name##_t2, name##_t3};
+#define TC_TRAMPOLINES(ret, name, params, args)                                                    \
+    TC_TRAMPOLINE(0, ret, name, params, args)                                                      \
+    TC_TRAMPOLINE(1, ret, name, params, args)                                                      \
+    TC_TRAMPOLINE(2, ret, name, params, args)                                                      \
+    TC_TRAMPOLINE(3, ret, name, params, args)                                                      \
+    static __typeof__(name) *const name##_tramp[TC_FAULT_COPIES] = {name##_t0, name##_t1,          \
+                                                                    name##_t2, name##_t3};
 
 /* The two without arguments or result, by hand. */
-#define TC_TRAMPOLINE_NEW(k)                                                              \
-    static X509_STORE *X509_STORE_new_t##k(void)                                          \
-    {                                                                                     \
-        return core_X509_STORE_new(&g_copies[k], __builtin_return_address(0));            \
+#define TC_TRAMPOLINE_NEW(k)                                                                       \
+    static X509_STORE *X509_STORE_new_t##k(void)                                                   \
+    {                                                                                              \
+        return core_X509_STORE_new(&g_copies[k], __builtin_return_address(0));                     \
     }
-#define TC_TRAMPOLINE_FREE(k)                                                             \
+#define TC_TRAMPOLINE_FREE(k)                                                                      \
     static void X509_STORE_free_t##k(X509_STORE *s) { core_X509_STORE_free(&g_copies[k], s); }
 TC_TRAMPOLINE_NEW(0)
 TC_TRAMPOLINE_NEW(1)
@@ -550,12 +550,12 @@ static __typeof__(X509_STORE_new) *const X509_STORE_new_tramp[TC_FAULT_COPIES] =
 static __typeof__(X509_STORE_free) *const X509_STORE_free_tramp[TC_FAULT_COPIES] = {
     X509_STORE_free_t0, X509_STORE_free_t1, X509_STORE_free_t2, X509_STORE_free_t3};
 
-TC_TRAMPOLINES(X509_LOOKUP *, X509_STORE_add_lookup, (X509_STORE *s, X509_LOOKUP_METHOD *m),
+TC_TRAMPOLINES(X509_LOOKUP *, X509_STORE_add_lookup, (X509_STORE * s, X509_LOOKUP_METHOD *m),
                (s, m))
-TC_TRAMPOLINES(int, X509_STORE_add_cert, (X509_STORE *s, X509 *x), (s, x))
-TC_TRAMPOLINES(int, X509_STORE_add_crl, (X509_STORE *s, X509_CRL *x), (s, x))
-TC_TRAMPOLINES(int, X509_STORE_set_ex_data, (X509_STORE *s, int idx, void *d), (s, idx, d))
-TC_TRAMPOLINES(int, SSL_CTX_set_ex_data, (SSL_CTX *ctx, int idx, void *d), (ctx, idx, d))
+TC_TRAMPOLINES(int, X509_STORE_add_cert, (X509_STORE * s, X509 *x), (s, x))
+TC_TRAMPOLINES(int, X509_STORE_add_crl, (X509_STORE * s, X509_CRL *x), (s, x))
+TC_TRAMPOLINES(int, X509_STORE_set_ex_data, (X509_STORE * s, int idx, void *d), (s, idx, d))
+TC_TRAMPOLINES(int, SSL_CTX_set_ex_data, (SSL_CTX * ctx, int idx, void *d), (ctx, idx, d))
 TC_TRAMPOLINES(int, CRYPTO_get_ex_new_index,
                (int ci, long argl, void *argp, CRYPTO_EX_new *nf, CRYPTO_EX_dup *df,
                 CRYPTO_EX_free *ff),
@@ -564,22 +564,22 @@ TC_TRAMPOLINES(int, EVP_Digest,
                (const void *data, size_t count, unsigned char *md, unsigned int *size,
                 const EVP_MD *type, ENGINE *impl),
                (data, count, md, size, type, impl))
-TC_TRAMPOLINES(int, X509_up_ref, (X509 *x), (x))
-TC_TRAMPOLINES(int, X509_CRL_up_ref, (X509_CRL *x), (x))
-TC_TRAMPOLINES(X509_LOOKUP *, X509_LOOKUP_new, (X509_LOOKUP_METHOD *m), (m))
+TC_TRAMPOLINES(int, X509_up_ref, (X509 * x), (x))
+TC_TRAMPOLINES(int, X509_CRL_up_ref, (X509_CRL * x), (x))
+TC_TRAMPOLINES(X509_LOOKUP *, X509_LOOKUP_new, (X509_LOOKUP_METHOD * m), (m))
 TC_TRAMPOLINES(int, X509_LOOKUP_ctrl,
-               (X509_LOOKUP *lu, int cmd, const char *argc, long argl, char **ret),
+               (X509_LOOKUP * lu, int cmd, const char *argc, long argl, char **ret),
                (lu, cmd, argc, argl, ret))
 TC_TRAMPOLINES(int, X509_LOOKUP_ctrl_ex,
-               (X509_LOOKUP *lu, int cmd, const char *argc, long argl, char **ret,
+               (X509_LOOKUP * lu, int cmd, const char *argc, long argl, char **ret,
                 OSSL_LIB_CTX *libctx, const char *propq),
                (lu, cmd, argc, argl, ret, libctx, propq))
 TC_TRAMPOLINES(int, X509_load_cert_crl_file_ex,
-               (X509_LOOKUP *lu, const char *file, int type, OSSL_LIB_CTX *libctx,
+               (X509_LOOKUP * lu, const char *file, int type, OSSL_LIB_CTX *libctx,
                 const char *propq),
                (lu, file, type, libctx, propq))
 TC_TRAMPOLINES(int, X509_load_cert_file_ex,
-               (X509_LOOKUP *lu, const char *file, int type, OSSL_LIB_CTX *libctx,
+               (X509_LOOKUP * lu, const char *file, int type, OSSL_LIB_CTX *libctx,
                 const char *propq),
                (lu, file, type, libctx, propq))
 
@@ -609,8 +609,8 @@ void tc_fault_wrap_table(struct tc_ossl *o)
         return; /* more copies than trampolines: this one runs unwrapped */
     }
     c = &g_copies[k];
-#define TC_FAULT_TAKE(n)                                                                  \
-    if (!c->n && o->n)                                                                    \
+#define TC_FAULT_TAKE(n)                                                                           \
+    if (!c->n && o->n)                                                                             \
         c->n = o->n;
     TC_FAULT_TAKE(ERR_new)
     TC_FAULT_TAKE(ERR_set_debug)
@@ -618,10 +618,10 @@ void tc_fault_wrap_table(struct tc_ossl *o)
     TC_FAULT_TAKE(X509_LOOKUP_get_store)
 #undef TC_FAULT_TAKE
     /* The real function is published before any slot points at its wrapper. */
-#define TC_FAULT_WRAP(n, lib)                                                             \
-    if (o->n && (!c->n || c->n == o->n)) {                                                \
-        __atomic_store_n(&c->n, o->n, __ATOMIC_RELEASE);                                  \
-        o->n = n##_tramp[k];                                                              \
+#define TC_FAULT_WRAP(n, lib)                                                                      \
+    if (o->n && (!c->n || c->n == o->n)) {                                                         \
+        __atomic_store_n(&c->n, o->n, __ATOMIC_RELEASE);                                           \
+        o->n = n##_tramp[k];                                                                       \
     }
     TC_FAULT_FNS(TC_FAULT_WRAP)
 #undef TC_FAULT_WRAP

@@ -45,16 +45,16 @@ ssize_t tc_fault_read(int fd, void *buf, size_t n, const char *site, const char 
 void tc_fault_wrap_table(struct tc_ossl *o);
 
 #define TC_FAULT_STR2(x) #x
-#define TC_FAULT_STR(x) TC_FAULT_STR2(x)
-#define TC_FAULT_SITE __FILE__ ":" TC_FAULT_STR(__LINE__)
+#define TC_FAULT_STR(x)  TC_FAULT_STR2(x)
+#define TC_FAULT_SITE    __FILE__ ":" TC_FAULT_STR(__LINE__)
 
-#define malloc(n) tc_fault_malloc((n), TC_FAULT_SITE, __func__)
-#define calloc(n, size) tc_fault_calloc((n), (size), TC_FAULT_SITE, __func__)
-#define realloc(p, n) tc_fault_realloc((p), (n), TC_FAULT_SITE, __func__)
-#define strdup(s) tc_fault_strdup((s), TC_FAULT_SITE, __func__)
-#define stat(path, st) tc_fault_stat((path), (st), TC_FAULT_SITE, __func__)
-#define fstat(fd, st) tc_fault_fstat((fd), (st), TC_FAULT_SITE, __func__)
-#define open(...) tc_fault_open(TC_FAULT_SITE, __func__, __VA_ARGS__)
+#define malloc(n)        tc_fault_malloc((n), TC_FAULT_SITE, __func__)
+#define calloc(n, size)  tc_fault_calloc((n), (size), TC_FAULT_SITE, __func__)
+#define realloc(p, n)    tc_fault_realloc((p), (n), TC_FAULT_SITE, __func__)
+#define strdup(s)        tc_fault_strdup((s), TC_FAULT_SITE, __func__)
+#define stat(path, st)   tc_fault_stat((path), (st), TC_FAULT_SITE, __func__)
+#define fstat(fd, st)    tc_fault_fstat((fd), (st), TC_FAULT_SITE, __func__)
+#define open(...)        tc_fault_open(TC_FAULT_SITE, __func__, __VA_ARGS__)
 #define read(fd, buf, n) tc_fault_read((fd), (buf), (n), TC_FAULT_SITE, __func__)
 
 #endif /* TC_FAULT_INJECTION */

@@ -18,7 +18,7 @@
 #include <time.h>
 
 #define TC_RACY_WINDOW_NS 2000000000LL
-#define TC_SHA256_LEN 32
+#define TC_SHA256_LEN     32
 
 struct tc_identity {
     dev_t dev;

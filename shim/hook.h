@@ -14,24 +14,24 @@
 #define TC_EXPORT __attribute__((visibility("default")))
 
 /* Declares `o` (the copy) and `real` (the function to forward to). */
-#define TC_TARGET(name)                                                                   \
-    struct tc_ossl *o = tc_ossl_for(TC_ID_##name, __builtin_return_address(0));         \
+#define TC_TARGET(name)                                                                            \
+    struct tc_ossl *o = tc_ossl_for(TC_ID_##name, __builtin_return_address(0));                    \
     __typeof__(name) *real = o ? o->name : NULL
 
 /* For int-returning routes: serve through `handler`, else forward to `forward`. */
-#define TC_SERVE(handler, forward)                                                        \
-    do {                                                                                  \
-        int rc_;                                                                          \
-        if (!real)                                                                        \
-            return 0;                                                                     \
-        if (tc_bypass())                                                                  \
-            return forward;                                                               \
-        tc_guard_enter();                                                                 \
-        rc_ = handler;                                                                    \
-        if (rc_ == TC_REAL)                                                               \
-            rc_ = forward;                                                                \
-        tc_guard_leave();                                                                 \
-        return rc_;                                                                       \
+#define TC_SERVE(handler, forward)                                                                 \
+    do {                                                                                           \
+        int rc_;                                                                                   \
+        if (!real)                                                                                 \
+            return 0;                                                                              \
+        if (tc_bypass())                                                                           \
+            return forward;                                                                        \
+        tc_guard_enter();                                                                          \
+        rc_ = handler;                                                                             \
+        if (rc_ == TC_REAL)                                                                        \
+            rc_ = forward;                                                                         \
+        tc_guard_leave();                                                                          \
+        return rc_;                                                                                \
     } while (0)
 
 /*
@@ -39,11 +39,11 @@
  * callback's store pointer): counted and the template retired (template.c).
  * The call itself then proceeds unchanged.
  */
-#define TC_CHECK_MUTATION(store, name)                                                    \
-    do {                                                                                  \
-        if (o && !tc_bypass())                                                            \
-            tc_template_check_mutation(o, (X509_STORE *)(store),                          \
-                                       __builtin_return_address(0), name);                \
+#define TC_CHECK_MUTATION(store, name)                                                             \
+    do {                                                                                           \
+        if (o && !tc_bypass())                                                                     \
+            tc_template_check_mutation(o, (X509_STORE *)(store), __builtin_return_address(0),      \
+                                       name);                                                      \
     } while (0)
 
 #endif

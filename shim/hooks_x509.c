@@ -55,8 +55,8 @@ TC_EXPORT int X509_STORE_load_file(X509_STORE *store, const char *file)
 }
 
 /* The X509_LOOKUP_load_file macros: Ruby Store#add_file, nginx CRLs. */
-TC_EXPORT int X509_LOOKUP_ctrl_ex(X509_LOOKUP *lu, int cmd, const char *argc, long argl,
-                                  char **ret, OSSL_LIB_CTX *libctx, const char *propq)
+TC_EXPORT int X509_LOOKUP_ctrl_ex(X509_LOOKUP *lu, int cmd, const char *argc, long argl, char **ret,
+                                  OSSL_LIB_CTX *libctx, const char *propq)
 {
     TC_TARGET(X509_LOOKUP_ctrl_ex);
     TC_SERVE(tc_h_lookup_ctrl(o, lu, cmd, argc, argl, libctx, propq),
@@ -137,30 +137,30 @@ TC_EXPORT int X509_STORE_add_crl(X509_STORE *store, X509_CRL *x)
 
 /* ---- the remaining store mutators: shared-template guards only -------- */
 
-#define TC_GUARDED(ret, name, params, store, args)                                        \
-    TC_EXPORT ret name params                                                             \
-    {                                                                                     \
-        TC_TARGET(name);                                                                  \
-        if (!real)                                                                        \
-            return (ret)0;                                                                \
-        TC_CHECK_MUTATION(store, #name);                                                  \
-        return real args;                                                                 \
+#define TC_GUARDED(ret, name, params, store, args)                                                 \
+    TC_EXPORT ret name params                                                                      \
+    {                                                                                              \
+        TC_TARGET(name);                                                                           \
+        if (!real)                                                                                 \
+            return (ret)0;                                                                         \
+        TC_CHECK_MUTATION(store, #name);                                                           \
+        return real args;                                                                          \
     }
 
-TC_GUARDED(int, X509_STORE_set_flags, (X509_STORE *st, unsigned long f), st, (st, f))
-TC_GUARDED(int, X509_STORE_set_depth, (X509_STORE *st, int d), st, (st, d))
-TC_GUARDED(int, X509_STORE_set_purpose, (X509_STORE *st, int p), st, (st, p))
-TC_GUARDED(int, X509_STORE_set_trust, (X509_STORE *st, int t), st, (st, t))
-TC_GUARDED(int, X509_STORE_set1_param, (X509_STORE *st, const X509_VERIFY_PARAM *p), st, (st, p))
+TC_GUARDED(int, X509_STORE_set_flags, (X509_STORE * st, unsigned long f), st, (st, f))
+TC_GUARDED(int, X509_STORE_set_depth, (X509_STORE * st, int d), st, (st, d))
+TC_GUARDED(int, X509_STORE_set_purpose, (X509_STORE * st, int p), st, (st, p))
+TC_GUARDED(int, X509_STORE_set_trust, (X509_STORE * st, int t), st, (st, t))
+TC_GUARDED(int, X509_STORE_set1_param, (X509_STORE * st, const X509_VERIFY_PARAM *p), st, (st, p))
 TC_GUARDED(X509_VERIFY_PARAM *, X509_STORE_get0_param, (const X509_STORE *st), st, (st))
-TC_GUARDED(X509_LOOKUP *, X509_STORE_add_lookup, (X509_STORE *st, X509_LOOKUP_METHOD *m), st,
+TC_GUARDED(X509_LOOKUP *, X509_STORE_add_lookup, (X509_STORE * st, X509_LOOKUP_METHOD *m), st,
            (st, m))
-TC_GUARDED(int, X509_STORE_load_path, (X509_STORE *st, const char *path), st, (st, path))
-TC_GUARDED(int, X509_STORE_load_store, (X509_STORE *st, const char *uri), st, (st, uri))
+TC_GUARDED(int, X509_STORE_load_path, (X509_STORE * st, const char *path), st, (st, path))
+TC_GUARDED(int, X509_STORE_load_store, (X509_STORE * st, const char *uri), st, (st, uri))
 /* Keeping a shared store beyond a verify callback: it may be changed later. */
-TC_GUARDED(int, X509_STORE_up_ref, (X509_STORE *st), st, (st))
+TC_GUARDED(int, X509_STORE_up_ref, (X509_STORE * st), st, (st))
 TC_GUARDED(int, X509_STORE_load_store_ex,
-           (X509_STORE *st, const char *uri, OSSL_LIB_CTX *libctx, const char *propq), st,
+           (X509_STORE * st, const char *uri, OSSL_LIB_CTX *libctx, const char *propq), st,
            (st, uri, libctx, propq))
 
 TC_EXPORT void X509_STORE_set_verify_cb(X509_STORE *st, X509_STORE_CTX_verify_cb cb)

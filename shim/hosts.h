@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TC_HOST_NONE "(none)"
+#define TC_HOST_NONE  "(none)"
 #define TC_HOST_OTHER "(other)"
 /* Longest key kept, in bytes (a DNS name is at most 253). */
 #define TC_HOST_NAME_MAX 255

@@ -36,18 +36,18 @@ struct tc_cache;
 struct tc_templates;
 
 struct tc_ossl {
-    uintptr_t key;               /* load address of the owning libcrypto */
+    uintptr_t key; /* load address of the owning libcrypto */
     enum tc_resolution resolution;
-    int active;                  /* 3.x and every TC_CALL function found */
-    int inactive_reason;         /* enum tc_passthrough when !active */
+    int active;          /* 3.x and every TC_CALL function found */
+    int inactive_reason; /* enum tc_passthrough when !active */
     unsigned long version_num;
-    char version_text[64];       /* copied: the exit dump must not call OpenSSL */
-    int ctx_ex_index;            /* SSL_CTX ex_data: struct tc_ctx_rec */
-    int store_ex_index;          /* X509_STORE ex_data: bundles replayed */
-    int lookup_method_offset;    /* compat.c; -1 when the layout is unknown */
+    char version_text[64];          /* copied: the exit dump must not call OpenSSL */
+    int ctx_ex_index;               /* SSL_CTX ex_data: struct tc_ctx_rec */
+    int store_ex_index;             /* X509_STORE ex_data: bundles replayed */
+    int lookup_method_offset;       /* compat.c; -1 when the layout is unknown */
     uintptr_t crypto_lo, crypto_hi; /* address ranges of this copy's libcrypto */
     uintptr_t ssl_lo, ssl_hi;       /* ... and libssl (0 until seen) */
-    int ready;                   /* copy_state.c: indices and cache created */
+    int ready;                      /* copy_state.c: indices and cache created */
     pthread_mutex_t init_lock;
     struct tc_cache *cache;
     struct tc_templates *templates; /* template.c */

@@ -28,8 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TC_MAX_COPIES 8
-#define TC_MAX_RANGES 64
+#define TC_MAX_COPIES  8
+#define TC_MAX_RANGES  64
 #define TC_MAX_OBJECTS 512
 
 static const char *const g_names[TC_FN_COUNT] = {
@@ -50,20 +50,47 @@ static const size_t g_offsets[TC_FN_COUNT] = {
 
 /* The only symbols the shim needs from a copy before it can serve a load. */
 static const enum tc_fn_id g_required[] = {
-    TC_ID_OpenSSL_version_num,   TC_ID_X509_STORE_new,         TC_ID_X509_STORE_free,
-    TC_ID_X509_STORE_lock,       TC_ID_X509_STORE_unlock,      TC_ID_X509_STORE_get0_objects,
-    TC_ID_X509_STORE_add_cert,   TC_ID_X509_STORE_add_crl,     TC_ID_X509_STORE_add_lookup,
-    TC_ID_X509_LOOKUP_file,      TC_ID_X509_LOOKUP_get_store,  TC_ID_X509_OBJECT_get_type,
-    TC_ID_X509_OBJECT_get0_X509, TC_ID_X509_OBJECT_get0_X509_CRL, TC_ID_X509_up_ref,
-    TC_ID_X509_free,             TC_ID_X509_CRL_up_ref,        TC_ID_X509_CRL_free,
-    TC_ID_OPENSSL_sk_num,        TC_ID_OPENSSL_sk_value,       TC_ID_ERR_set_mark,
-    TC_ID_ERR_pop_to_mark,       TC_ID_ERR_peek_last_error,    TC_ID_ERR_new,
-    TC_ID_ERR_set_debug,         TC_ID_ERR_set_error,          TC_ID_EVP_sha256,
-    TC_ID_EVP_Digest,            TC_ID_CRYPTO_get_ex_new_index, TC_ID_X509_STORE_get_ex_data,
-    TC_ID_X509_STORE_set_ex_data, TC_ID_X509_load_cert_crl_file_ex, TC_ID_X509_load_cert_file_ex,
-    TC_ID_X509_get_default_cert_file, TC_ID_X509_get_default_cert_file_env,
-    TC_ID_X509_LOOKUP_ctrl, TC_ID_X509_LOOKUP_ctrl_ex, TC_ID_X509_LOOKUP_hash_dir,
-    TC_ID_X509_LOOKUP_store, TC_ID_ERR_clear_error, TC_ID_ERR_clear_last_mark,
+    TC_ID_OpenSSL_version_num,
+    TC_ID_X509_STORE_new,
+    TC_ID_X509_STORE_free,
+    TC_ID_X509_STORE_lock,
+    TC_ID_X509_STORE_unlock,
+    TC_ID_X509_STORE_get0_objects,
+    TC_ID_X509_STORE_add_cert,
+    TC_ID_X509_STORE_add_crl,
+    TC_ID_X509_STORE_add_lookup,
+    TC_ID_X509_LOOKUP_file,
+    TC_ID_X509_LOOKUP_get_store,
+    TC_ID_X509_OBJECT_get_type,
+    TC_ID_X509_OBJECT_get0_X509,
+    TC_ID_X509_OBJECT_get0_X509_CRL,
+    TC_ID_X509_up_ref,
+    TC_ID_X509_free,
+    TC_ID_X509_CRL_up_ref,
+    TC_ID_X509_CRL_free,
+    TC_ID_OPENSSL_sk_num,
+    TC_ID_OPENSSL_sk_value,
+    TC_ID_ERR_set_mark,
+    TC_ID_ERR_pop_to_mark,
+    TC_ID_ERR_peek_last_error,
+    TC_ID_ERR_new,
+    TC_ID_ERR_set_debug,
+    TC_ID_ERR_set_error,
+    TC_ID_EVP_sha256,
+    TC_ID_EVP_Digest,
+    TC_ID_CRYPTO_get_ex_new_index,
+    TC_ID_X509_STORE_get_ex_data,
+    TC_ID_X509_STORE_set_ex_data,
+    TC_ID_X509_load_cert_crl_file_ex,
+    TC_ID_X509_load_cert_file_ex,
+    TC_ID_X509_get_default_cert_file,
+    TC_ID_X509_get_default_cert_file_env,
+    TC_ID_X509_LOOKUP_ctrl,
+    TC_ID_X509_LOOKUP_ctrl_ex,
+    TC_ID_X509_LOOKUP_hash_dir,
+    TC_ID_X509_LOOKUP_store,
+    TC_ID_ERR_clear_error,
+    TC_ID_ERR_clear_last_mark,
     TC_ID_X509_STORE_load_path,
 };
 
@@ -79,8 +106,8 @@ static pthread_mutex_t g_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct range g_ranges[TC_MAX_RANGES];
 static int g_nranges;
 
-static struct tc_ossl *g_next;              /* the RTLD_NEXT copy */
-static int g_next_searched;                 /* 1 once RTLD_NEXT was asked */
+static struct tc_ossl *g_next; /* the RTLD_NEXT copy */
+static int g_next_searched;    /* 1 once RTLD_NEXT was asked */
 
 const char *tc_fn_name(enum tc_fn_id id) { return g_names[id]; }
 

@@ -304,8 +304,7 @@ int tc_h_ctx_default_paths(struct tc_ossl *o, SSL_CTX *ctx)
 }
 
 /* A file step for `file` into the context (load_verify_file, default file). */
-static int ctx_load_file(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec,
-                         const char *file)
+static int ctx_load_file(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec, const char *file)
 {
     struct tc_source src = {file, TC_KIND_CERT_CRL, X509_FILETYPE_PEM, rec->libctx, rec->propq};
     struct tc_step step;

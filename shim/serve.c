@@ -38,8 +38,8 @@ static int entry_key(char *buf, size_t len, const struct tc_source *src)
 {
     int n = key_prefix(buf, len, src);
 
-    return n > 0 && (size_t)n < len && snprintf(buf + n, len - (size_t)n, "%s", src->path) <
-                                           (int)(len - (size_t)n);
+    return n > 0 && (size_t)n < len &&
+           snprintf(buf + n, len - (size_t)n, "%s", src->path) < (int)(len - (size_t)n);
 }
 
 static void content_key(char *buf, size_t len, const struct tc_source *src,
@@ -116,8 +116,8 @@ static void fill(struct tc_ossl *o, const struct tc_source *src, struct tc_acq *
     if (!a->hit && tc_config()->mode == TC_MODE_OBSERVE)
         tc_bundle_release_objects(b, o); /* observe keeps what it learnt, not the objects */
     /* The parser opened the path itself: it must have read what was hashed. */
-    if (!a->hit && (tc_identity_of(src->path, &after) != TC_STAT_OK ||
-                    !tc_identity_equal(&after, &read_id))) {
+    if (!a->hit &&
+        (tc_identity_of(src->path, &after) != TC_STAT_OK || !tc_identity_equal(&after, &read_id))) {
         tc_bundle_release(b);
         a->why = TC_PT_CHANGED;
         return;

@@ -24,13 +24,13 @@ struct tc_counters {
     uint64_t contexts_shared;
     uint64_t stores_privatized;
     uint64_t template_mutations;
-    uint64_t contexts_live_peak;   /* most contexts alive at once (ctx_track.c) */
+    uint64_t contexts_live_peak; /* most contexts alive at once (ctx_track.c) */
 };
 
 extern struct tc_counters tc_counters;
 
 #define TC_COUNT(field, n) __atomic_add_fetch(&tc_counters.field, (n), __ATOMIC_RELAXED)
-#define TC_READ(field) __atomic_load_n(&tc_counters.field, __ATOMIC_RELAXED)
+#define TC_READ(field)     __atomic_load_n(&tc_counters.field, __ATOMIC_RELAXED)
 
 void tc_count_passthrough(enum tc_passthrough why);
 

@@ -64,7 +64,10 @@ static void collect_copy(struct tc_ossl *o, void *arg)
 
 static tc_stats_source_fn g_source; /* atomic */
 
-void tc_stats_set_source(tc_stats_source_fn fn) { __atomic_store_n(&g_source, fn, __ATOMIC_RELEASE); }
+void tc_stats_set_source(tc_stats_source_fn fn)
+{
+    __atomic_store_n(&g_source, fn, __ATOMIC_RELEASE);
+}
 
 void tc_stats_collect(struct tc_stats_view *v)
 {
@@ -78,8 +81,8 @@ void tc_stats_collect(struct tc_stats_view *v)
         source(v);
     v->version = TC_VERSION;
     v->pid = (long)getpid();
-    v->openssl_version = c.first ? (c.first->version_text[0] ? c.first->version_text : "unknown")
-                                 : "not loaded";
+    v->openssl_version =
+        c.first ? (c.first->version_text[0] ? c.first->version_text : "unknown") : "not loaded";
     v->mode = tc_mode_name(tc_config()->mode);
     v->resolution = c.res_next && c.res_caller ? "rtld_next+caller"
                     : c.res_next               ? "rtld_next"
@@ -111,7 +114,8 @@ int tc_stats_expand_path(const char *template, long pid, char *out, size_t len)
     out[0] = '\0';
     for (p = template; *p; p++) {
         if (p[0] == '%' && (p[1] == 'p' || p[1] == '%')) {
-            w = p[1] == 'p' ? snprintf(out + n, len - n, "%ld", pid) : snprintf(out + n, len - n, "%%");
+            w = p[1] == 'p' ? snprintf(out + n, len - n, "%ld", pid)
+                            : snprintf(out + n, len - n, "%%");
             p++;
         } else {
             w = snprintf(out + n, len - n, "%c", *p);

@@ -158,12 +158,13 @@ static void json_bundles(struct tc_buf *b, const struct tc_stats_view *v)
         const struct tc_stats_bundle *s = &v->bundles[i];
         tc_buf_printf(b, "%s\n    {\"path\": ", i ? "," : "");
         tc_buf_json_string(b, s->path);
-        tc_buf_printf(b,
-                      ", \"sha256\": \"%s\", \"certs\": %d, \"crls\": %d, \"loads_performed\": %" PRIu64
-                      ", \"loads_avoided\": %" PRIu64 ", \"invalidations\": %" PRIu64
-                      ", \"contexts_live\": %" PRIu64 "}",
-                      s->sha256, s->certs, s->crls, s->loads_performed, s->loads_avoided,
-                      s->invalidations, s->contexts_live);
+        tc_buf_printf(
+            b,
+            ", \"sha256\": \"%s\", \"certs\": %d, \"crls\": %d, \"loads_performed\": %" PRIu64
+            ", \"loads_avoided\": %" PRIu64 ", \"invalidations\": %" PRIu64
+            ", \"contexts_live\": %" PRIu64 "}",
+            s->sha256, s->certs, s->crls, s->loads_performed, s->loads_avoided, s->invalidations,
+            s->contexts_live);
     }
     tc_buf_printf(b, "%s],\n", v->nbundles ? "\n  " : "");
 }
@@ -246,8 +247,8 @@ static void text_counters(struct tc_buf *b, const struct tc_counters *c)
     text_row(b, "  passed through", c->ca_loads_passthrough);
     for (r = 1; r < TC_PT_COUNT; r++)
         if (c->passthrough[r])
-            tc_buf_printf(b, "    %-26s %12" PRIu64 "\n", tc_passthrough_name((enum tc_passthrough)r),
-                          c->passthrough[r]);
+            tc_buf_printf(b, "    %-26s %12" PRIu64 "\n",
+                          tc_passthrough_name((enum tc_passthrough)r), c->passthrough[r]);
     text_row(b, "contexts created", c->contexts_created);
     text_row(b, "contexts freed", c->contexts_freed);
     text_row(b, "contexts live", tc_stats_contexts_live(c));
@@ -272,10 +273,10 @@ static void text_bundles(struct tc_buf *b, const struct tc_stats_view *v)
                       "certs", "crls", "inval", "live", "path");
     for (i = 0; i < v->nbundles; i++) {
         const struct tc_stats_bundle *s = &v->bundles[i];
-        tc_buf_printf(b, "  %.8s %-8" PRIu64 " %-6" PRIu64 " %-5d %-6d %-5" PRIu64 " %-5" PRIu64
-                         "  %s\n",
-                      s->sha256[0] ? s->sha256 : "-", s->loads_performed, s->loads_avoided,
-                      s->certs, s->crls, s->invalidations, s->contexts_live, s->path);
+        tc_buf_printf(
+            b, "  %.8s %-8" PRIu64 " %-6" PRIu64 " %-5d %-6d %-5" PRIu64 " %-5" PRIu64 "  %s\n",
+            s->sha256[0] ? s->sha256 : "-", s->loads_performed, s->loads_avoided, s->certs, s->crls,
+            s->invalidations, s->contexts_live, s->path);
     }
 }
 
@@ -418,10 +419,8 @@ static void prom_contexts(struct tc_buf *b, const struct tc_counters *c)
 {
     prom_scalar(b, "contexts_created_total", "counter", "TLS contexts created.",
                 c->contexts_created);
-    prom_scalar(b, "contexts_freed_total", "counter", "TLS contexts destroyed.",
-                c->contexts_freed);
-    prom_scalar(b, "contexts_live", "gauge", "TLS contexts alive now.",
-                tc_stats_contexts_live(c));
+    prom_scalar(b, "contexts_freed_total", "counter", "TLS contexts destroyed.", c->contexts_freed);
+    prom_scalar(b, "contexts_live", "gauge", "TLS contexts alive now.", tc_stats_contexts_live(c));
     prom_scalar(b, "contexts_live_peak", "gauge", "Most TLS contexts alive at once.",
                 tc_stats_contexts_live_peak(c));
     prom_scalar(b, "contexts_leak_suspected", "gauge",

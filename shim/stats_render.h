@@ -26,7 +26,7 @@ struct tc_stats_bundle {
     char sha256[65];
     int certs, crls;
     uint64_t loads_performed, loads_avoided, invalidations;
-    uint64_t contexts_live;    /* live contexts this source was loaded into */
+    uint64_t contexts_live; /* live contexts this source was loaded into */
 };
 
 struct tc_stats_host {

@@ -107,8 +107,7 @@ static int spawn_writer(void)
 
 static int is_function(const struct sigaction *sa)
 {
-    return (sa->sa_flags & SA_SIGINFO) ||
-           (sa->sa_handler != SIG_DFL && sa->sa_handler != SIG_IGN);
+    return (sa->sa_flags & SA_SIGINFO) || (sa->sa_handler != SIG_DFL && sa->sa_handler != SIG_IGN);
 }
 
 static void on_signal(int sig, siginfo_t *info, void *uctx)

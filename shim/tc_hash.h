@@ -9,7 +9,7 @@
 
 extern __thread int tc_hash_oom __attribute__((tls_model("initial-exec")));
 
-#define HASH_NONFATAL_OOM 1
+#define HASH_NONFATAL_OOM        1
 #define uthash_nonfatal_oom(elt) ((void)(elt), tc_hash_oom = 1)
 #include <uthash.h>
 

@@ -68,8 +68,7 @@ static int step_copy(struct tc_step *dst, const struct tc_step *src)
 
 static int add_file_and_replay(struct tc_ossl *o, X509_STORE *store, struct tc_bundle *b)
 {
-    return o->X509_STORE_add_lookup(store, o->X509_LOOKUP_file()) &&
-           tc_bundle_replay(o, store, b);
+    return o->X509_STORE_add_lookup(store, o->X509_LOOKUP_file()) && tc_bundle_replay(o, store, b);
 }
 
 static int step_apply(struct tc_ossl *o, X509_STORE *store, const struct tc_step *step,
@@ -82,7 +81,8 @@ static int step_apply(struct tc_ossl *o, X509_STORE *store, const struct tc_step
         return add_file_and_replay(o, store, step->bundle);
     case TC_STEP_DIR:
         lu = o->X509_STORE_add_lookup(store, o->X509_LOOKUP_hash_dir());
-        return lu && o->X509_LOOKUP_ctrl(lu, X509_L_ADD_DIR, step->dir, X509_FILETYPE_PEM, NULL) > 0;
+        return lu &&
+               o->X509_LOOKUP_ctrl(lu, X509_L_ADD_DIR, step->dir, X509_FILETYPE_PEM, NULL) > 0;
     case TC_STEP_DEFAULT_PATHS:
         /* x509_def.c order; the lazy lookups' own results are ignored there too. */
         if (!add_file_and_replay(o, store, step->bundle))
@@ -131,18 +131,14 @@ static void key_append_step(struct tc_buf *k, const struct tc_step *s)
         break;
     case TC_STEP_DEFAULT_PATHS:
         tc_buf_printf(k, "P%s|%zu:%s|%zu:%s;", s->bundle->content_key, strlen(s->dir), s->dir,
-                      s->store_uri ? strlen(s->store_uri) : 0,
-                      s->store_uri ? s->store_uri : "-");
+                      s->store_uri ? strlen(s->store_uri) : 0, s->store_uri ? s->store_uri : "-");
         break;
     }
 }
 
 /* ---- the table ------------------------------------------------------- */
 
-static struct tc_templates *table_of(struct tc_ossl *o)
-{
-    return o->templates;
-}
+static struct tc_templates *table_of(struct tc_ossl *o) { return o->templates; }
 
 struct tc_templates *tc_templates_new(unsigned max)
 {
@@ -348,8 +344,7 @@ static void rec_unlock(struct tc_ctx_rec *rec) { tc_word_unlock(&rec->lockword);
 
 static void privatize_locked(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec);
 
-int tc_template_apply(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec,
-                      struct tc_step *step)
+int tc_template_apply(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec, struct tc_step *step)
 {
     struct tc_template *t = NULL, *old;
     char *key;

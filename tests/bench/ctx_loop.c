@@ -135,8 +135,8 @@ int main(int argc, char **argv)
     }
     double first = t[0];
     qsort(t, (size_t)cfg.iters, sizeof(*t), cmp_double);
-    double median = cfg.iters % 2 ? t[cfg.iters / 2]
-                                  : (t[cfg.iters / 2 - 1] + t[cfg.iters / 2]) / 2;
+    double median =
+        cfg.iters % 2 ? t[cfg.iters / 2] : (t[cfg.iters / 2 - 1] + t[cfg.iters / 2]) / 2;
     printf("{\"value\": %.1f, \"mean\": %.1f, \"first\": %.1f, \"ops\": %ld, "
            "\"objects\": %d}\n",
            median, sum / (double)cfg.iters, first, cfg.iters, objects_after(&cfg));

@@ -39,13 +39,13 @@ enum mode { MODE_BARE, MODE_DEFAULT, MODE_LOAD, MODE_SHARE };
 
 struct run {
     enum mode mode;
-    int load;             /* set_default_verify_paths after SSL_CTX_new */
-    double deadline;      /* seconds, CLOCK_MONOTONIC */
+    int load;        /* set_default_verify_paths after SSL_CTX_new */
+    double deadline; /* seconds, CLOCK_MONOTONIC */
     pthread_barrier_t go;
     /* load and share modes */
     int batch;
-    int stop;             /* written by main before round_start */
-    X509_STORE *shared;   /* share mode */
+    int stop;           /* written by main before round_start */
+    X509_STORE *shared; /* share mode */
     pthread_barrier_t round_start, round_end;
 };
 
@@ -181,8 +181,10 @@ static int parse_args(int argc, char **argv, struct run *run, int *threads, doub
         ;
     if (m == 4 || argc != (m >= MODE_LOAD ? 5 : 4) || (*threads = atoi(argv[2])) < 1 ||
         (*secs = atof(argv[3])) <= 0 || (m >= MODE_LOAD && (run->batch = atoi(argv[4])) < 1)) {
-        fprintf(stderr, "usage: %s bare|default THREADS SECONDS\n"
-                        "       %s load|share THREADS SECONDS BATCH\n", argv[0], argv[0]);
+        fprintf(stderr,
+                "usage: %s bare|default THREADS SECONDS\n"
+                "       %s load|share THREADS SECONDS BATCH\n",
+                argv[0], argv[0]);
         return -1;
     }
     run->mode = (enum mode)m;

@@ -24,8 +24,9 @@ static X509_NAME *root_name(long i)
     char cn[64];
 
     snprintf(cn, sizeof(cn), "bench root %ld", i);
-    if (name && X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                                           (const unsigned char *)"trustcache bench", -1, -1, 0) &&
+    if (name &&
+        X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                                   (const unsigned char *)"trustcache bench", -1, -1, 0) &&
         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0))
         return name;
     X509_NAME_free(name);
@@ -34,7 +35,8 @@ static X509_NAME *root_name(long i)
 
 static int add_ca_constraint(X509 *x)
 {
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints, "critical,CA:TRUE");
+    X509_EXTENSION *ext =
+        X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints, "critical,CA:TRUE");
     int ok = ext && X509_add_ext(x, ext, -1);
 
     X509_EXTENSION_free(ext);

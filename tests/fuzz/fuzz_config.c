@@ -21,7 +21,7 @@
 
 #include "config.h"
 
-#define MAX_VARS 32
+#define MAX_VARS  32
 #define MAX_LINES 64
 
 static const char *g_names[MAX_VARS];

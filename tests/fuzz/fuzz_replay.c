@@ -37,7 +37,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#define RING 8
+#define RING     8
 #define TEXT_MAX 65536
 
 typedef int loader_fn(X509_LOOKUP *lu, const char *file, int type, OSSL_LIB_CTX *libctx,
@@ -126,7 +126,7 @@ static void errors(struct text *t)
 /* Every object of the store, in store order, as DER (certificates with aux). */
 static void objects(struct text *t, X509_STORE *st)
 {
-    STACK_OF(X509_OBJECT) *objs;
+    STACK_OF(X509_OBJECT) * objs;
     int i;
 
     X509_STORE_lock(st);
@@ -157,11 +157,18 @@ static void objects(struct text *t, X509_STORE *st)
 
 /* ---- the routes ---------------------------------------------------------- */
 
-enum route { R_CERT_CRL_PEM, R_CERT_PEM, R_CERT_ASN1, R_CERT_CRL_ASN1, R_LOOKUP_PEM,
-             R_LOOKUP_ASN1, R_COUNT };
+enum route {
+    R_CERT_CRL_PEM,
+    R_CERT_PEM,
+    R_CERT_ASN1,
+    R_CERT_CRL_ASN1,
+    R_LOOKUP_PEM,
+    R_LOOKUP_ASN1,
+    R_COUNT
+};
 
 static const char *const route_names[R_COUNT] = {
-    "X509_load_cert_crl_file(PEM)", "X509_load_cert_file(PEM)", "X509_load_cert_file(ASN1)",
+    "X509_load_cert_crl_file(PEM)",  "X509_load_cert_file(PEM)",   "X509_load_cert_file(ASN1)",
     "X509_load_cert_crl_file(ASN1)", "X509_LOOKUP_load_file(PEM)", "X509_LOOKUP_load_file(ASN1)",
 };
 
@@ -270,8 +277,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fprintf(stderr,
                         "fuzz_replay: %s differs from OpenSSL on the %s call\n"
                         "--- OpenSSL:\n%.*s--- with the shim:\n%.*s",
-                        route_names[r], pass ? "second (cached)" : "first", (int)g_want.n,
-                        g_want.s, (int)g_got.n, g_got.s);
+                        route_names[r], pass ? "second (cached)" : "first", (int)g_want.n, g_want.s,
+                        (int)g_got.n, g_got.s);
                 abort();
             }
         }

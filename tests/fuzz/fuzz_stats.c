@@ -94,8 +94,10 @@ static int hex4(const char *p, unsigned *v)
     *v = 0;
     for (i = 0; i < 4; i++) {
         char c = p[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
         if (d < 0)
             return 0;
         *v = *v << 4 | (unsigned)d;
@@ -138,14 +140,26 @@ static int string(struct reader *r)
         if (r->end - r->p < 2)
             return 0;
         switch (r->p[1]) {
-        case '"': case '\\': case '/':
+        case '"':
+        case '\\':
+        case '/':
             push_cp(r, (unsigned char)r->p[1]);
             break;
-        case 'b': push_cp(r, '\b'); break;
-        case 'f': push_cp(r, '\f'); break;
-        case 'n': push_cp(r, '\n'); break;
-        case 'r': push_cp(r, '\r'); break;
-        case 't': push_cp(r, '\t'); break;
+        case 'b':
+            push_cp(r, '\b');
+            break;
+        case 'f':
+            push_cp(r, '\f');
+            break;
+        case 'n':
+            push_cp(r, '\n');
+            break;
+        case 'r':
+            push_cp(r, '\r');
+            break;
+        case 't':
+            push_cp(r, '\t');
+            break;
         case 'u':
             if (r->end - r->p < 6 || !hex4(r->p + 2, &cp))
                 return 0;
@@ -238,13 +252,27 @@ static int value(struct reader *r)
     if (r->p >= r->end || ++r->depth > 64)
         return 0;
     switch (*r->p) {
-    case '{': ok = members(r, '}', 1); break;
-    case '[': ok = members(r, ']', 0); break;
-    case '"': ok = string(r); break;
-    case 't': ok = literal(r, "true"); break;
-    case 'f': ok = literal(r, "false"); break;
-    case 'n': ok = literal(r, "null"); break;
-    default: ok = number(r); break;
+    case '{':
+        ok = members(r, '}', 1);
+        break;
+    case '[':
+        ok = members(r, ']', 0);
+        break;
+    case '"':
+        ok = string(r);
+        break;
+    case 't':
+        ok = literal(r, "true");
+        break;
+    case 'f':
+        ok = literal(r, "false");
+        break;
+    case 'n':
+        ok = literal(r, "null");
+        break;
+    default:
+        ok = number(r);
+        break;
     }
     r->depth--;
     return ok;

@@ -25,8 +25,8 @@ void fixtures_init(const char *fixtures, const char *scratch_base)
 
 void scratch_begin(const char *scenario)
 {
-    if (snprintf(scratch_dir, sizeof(scratch_dir), "%s/%s", scratch_root, scenario)
-        >= (int)sizeof(scratch_dir))
+    if (snprintf(scratch_dir, sizeof(scratch_dir), "%s/%s", scratch_root, scenario) >=
+        (int)sizeof(scratch_dir))
         unexpected("the scratch path is too long");
     if (mkdir(scratch_dir, 0700) != 0 && errno != EEXIST)
         unexpected("cannot create the scratch directory for %s", scenario);
@@ -44,15 +44,9 @@ static const char *ring_path(const char *dir, const char *name)
     return p;
 }
 
-const char *fx(const char *name)
-{
-    return ring_path(fixture_dir, name);
-}
+const char *fx(const char *name) { return ring_path(fixture_dir, name); }
 
-const char *scratch(const char *name)
-{
-    return ring_path(scratch_dir, name);
-}
+const char *scratch(const char *name) { return ring_path(scratch_dir, name); }
 
 /* ---------------------------------------------------------------- bundles */
 struct buf {
@@ -99,7 +93,7 @@ static void append_pad(struct buf *b, size_t pad)
 
 static struct buf build(size_t pad, va_list ap)
 {
-    struct buf b = { NULL, 0 };
+    struct buf b = {NULL, 0};
     const char *name;
 
     append_pad(&b, pad);

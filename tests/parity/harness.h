@@ -75,8 +75,7 @@ long call_step(const char *expr, long rc, long want);
  * fingerprint and SSL-server trust, and each CRL's issuer. Counts must match
  * unless negative. Reads the object stack under the store lock. */
 void show_store(const char *label, X509_STORE *st, int want_certs, int want_crls);
-#define STORE(ctx, certs, crls) \
-    show_store(#ctx, SSL_CTX_get_cert_store(ctx), (certs), (crls))
+#define STORE(ctx, certs, crls) show_store(#ctx, SSL_CTX_get_cert_store(ctx), (certs), (crls))
 #define XSTORE(st, certs, crls) show_store(#st, (st), (certs), (crls))
 
 /* Prints X509_STORE_get1_all_certs(st) in the order it returns them, as an

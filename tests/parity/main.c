@@ -89,7 +89,8 @@ int main(int argc, char **argv)
                    scenarios[k].min_shared, scenarios[k].warnings);
         return 0;
     }
-    if (!fixtures || !scratch_base || parity_threads < 1 || parity_timeout < 1 || (!all && !first_name))
+    if (!fixtures || !scratch_base || parity_threads < 1 || parity_timeout < 1 ||
+        (!all && !first_name))
         usage();
     for (i = first_name; !all && i < argc; i++)
         if (!find(argv[i])) {

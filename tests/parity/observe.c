@@ -13,15 +13,9 @@
 static __thread FILE *sink;
 static atomic_int n_unexpected;
 
-void set_thread_sink(FILE *f)
-{
-    sink = f;
-}
+void set_thread_sink(FILE *f) { sink = f; }
 
-static FILE *out(void)
-{
-    return sink ? sink : stdout;
-}
+static FILE *out(void) { return sink ? sink : stdout; }
 
 void say(const char *fmt, ...)
 {
@@ -33,10 +27,7 @@ void say(const char *fmt, ...)
     fputc('\n', out());
 }
 
-void emit_text(const char *text)
-{
-    fputs(text, out());
-}
+void emit_text(const char *text) { fputs(text, out()); }
 
 void unexpected(const char *fmt, ...)
 {
@@ -50,10 +41,7 @@ void unexpected(const char *fmt, ...)
     atomic_fetch_add(&n_unexpected, 1);
 }
 
-int expectations_failed(void)
-{
-    return atomic_load(&n_unexpected);
-}
+int expectations_failed(void) { return atomic_load(&n_unexpected); }
 
 /* lib:reason only: file, line, function and data strings carry paths and
  * build details that are not part of the contract. */
@@ -64,8 +52,8 @@ void take_errors(char *buf, size_t len)
 
     while ((e = ERR_get_error_all(NULL, NULL, NULL, NULL, NULL)) != 0) {
         const char *why = ERR_reason_error_string(e);
-        int n = snprintf(buf + used, len - used, " %d:%d(%s)",
-                         ERR_GET_LIB(e), ERR_GET_REASON(e), why ? why : "?");
+        int n = snprintf(buf + used, len - used, " %d:%d(%s)", ERR_GET_LIB(e), ERR_GET_REASON(e),
+                         why ? why : "?");
 
         if (n > 0 && (size_t)n < len - used)
             used += (size_t)n;
@@ -105,10 +93,14 @@ static void name_of(const X509_NAME *n, char *buf, size_t len)
 static const char *trust_word(int t)
 {
     switch (t) {
-    case X509_TRUST_TRUSTED:   return "trusted";
-    case X509_TRUST_REJECTED:  return "rejected";
-    case X509_TRUST_UNTRUSTED: return "untrusted";
-    default:                   return "?";
+    case X509_TRUST_TRUSTED:
+        return "trusted";
+    case X509_TRUST_REJECTED:
+        return "rejected";
+    case X509_TRUST_UNTRUSTED:
+        return "untrusted";
+    default:
+        return "?";
     }
 }
 
@@ -121,9 +113,8 @@ static void describe_cert(X509 *x, char *buf, size_t len)
     name_of(X509_get_subject_name(x), subject, sizeof(subject));
     X509_digest(x, EVP_sha256(), md, &mdlen);
     /* Trust as an SSL client checks a server: shows TRUSTED CERTIFICATE aux. */
-    snprintf(buf, len, "cert %s sha256=%02x%02x%02x%02x ssl-server=%s", subject,
-             md[0], md[1], md[2], md[3],
-             trust_word(X509_check_trust(x, X509_TRUST_SSL_SERVER, 0)));
+    snprintf(buf, len, "cert %s sha256=%02x%02x%02x%02x ssl-server=%s", subject, md[0], md[1],
+             md[2], md[3], trust_word(X509_check_trust(x, X509_TRUST_SSL_SERVER, 0)));
 }
 
 static void describe_crl(X509_CRL *c, char *buf, size_t len)
@@ -135,10 +126,7 @@ static void describe_crl(X509_CRL *c, char *buf, size_t len)
     snprintf(buf, len, "crl issuer=%s revoked=%d", issuer, rev ? sk_X509_REVOKED_num(rev) : 0);
 }
 
-static void free_line(char *s)
-{
-    OPENSSL_free(s);
-}
+static void free_line(char *s) { OPENSSL_free(s); }
 
 void show_store(const char *label, X509_STORE *st, int want_certs, int want_crls)
 {
@@ -175,8 +163,8 @@ void show_store(const char *label, X509_STORE *st, int want_certs, int want_crls
         say("  [%d] %s", i, sk_OPENSSL_STRING_value(lines, i));
     sk_OPENSSL_STRING_pop_free(lines, free_line);
     if ((want_certs >= 0 && certs != want_certs) || (want_crls >= 0 && crls != want_crls))
-        unexpected("store(%s) has %d certs / %d crls, expected %d / %d",
-                   label, certs, crls, want_certs, want_crls);
+        unexpected("store(%s) has %d certs / %d crls, expected %d / %d", label, certs, crls,
+                   want_certs, want_crls);
     /* Formatting must not leave errors behind that the next step would show. */
     show_errors();
 }

@@ -30,9 +30,12 @@ static void load_everywhere(const char *name, long want, long leaf_a, long leaf_
         CALL(want, SSL_CTX_load_verify_file(round ? c2 : c1, fx(name)));
         CALL(want, X509_STORE_load_file(round ? s2 : s1, fx(name)));
         CALL(want, X509_STORE_load_locations_ex(round ? s2 : s1, fx(name), NULL, NULL, NULL));
-        CALL(want, X509_LOOKUP_load_file(file_lookup(round ? s2 : s1), fx(name), X509_FILETYPE_PEM));
-        CALL(ANY_RC, X509_load_cert_crl_file(file_lookup(round ? s2 : s1), fx(name), X509_FILETYPE_PEM));
-        CALL(ANY_RC, X509_load_cert_file(file_lookup(round ? s2 : s1), fx(name), X509_FILETYPE_PEM));
+        CALL(want,
+             X509_LOOKUP_load_file(file_lookup(round ? s2 : s1), fx(name), X509_FILETYPE_PEM));
+        CALL(ANY_RC,
+             X509_load_cert_crl_file(file_lookup(round ? s2 : s1), fx(name), X509_FILETYPE_PEM));
+        CALL(ANY_RC,
+             X509_load_cert_file(file_lookup(round ? s2 : s1), fx(name), X509_FILETYPE_PEM));
     }
     /* The default-path calls swallow load failures and clear the queue. */
     env_cert_dir("emptydir");
@@ -59,15 +62,9 @@ static void load_everywhere(const char *name, long want, long leaf_a, long leaf_
     SSL_CTX_free(c6);
 }
 
-void sc_bundle_missing(void)
-{
-    load_everywhere("no-such-bundle.pem", 0, V_NO_ISSUER, V_NO_ISSUER);
-}
+void sc_bundle_missing(void) { load_everywhere("no-such-bundle.pem", 0, V_NO_ISSUER, V_NO_ISSUER); }
 
-void sc_bundle_empty(void)
-{
-    load_everywhere("empty.pem", 0, V_NO_ISSUER, V_NO_ISSUER);
-}
+void sc_bundle_empty(void) { load_everywhere("empty.pem", 0, V_NO_ISSUER, V_NO_ISSUER); }
 
 /* corrupt.pem has one PEM block with garbage inside; a-truncated.pem is a
  * good root followed by half of another, which every route rejects, though
@@ -78,10 +75,7 @@ void sc_bundle_corrupt(void)
     load_everywhere("a-truncated.pem", 0, V_NO_ISSUER, V_OK);
 }
 
-void sc_bundle_der_as_pem(void)
-{
-    load_everywhere("a.der", 0, V_NO_ISSUER, V_NO_ISSUER);
-}
+void sc_bundle_der_as_pem(void) { load_everywhere("a.der", 0, V_NO_ISSUER, V_NO_ISSUER); }
 
 /* A bundle carrying a CRL: revocation applies only where CRL checking is on. */
 void sc_bundle_crl(void)
@@ -92,7 +86,8 @@ void sc_bundle_crl(void)
     CALL(1, SSL_CTX_load_verify_locations(c2, fx("a-crl.pem"), NULL));
     CALL(1, SSL_CTX_load_verify_file(c3, fx("a-crl.pem")));
     X509_STORE_set_flags(SSL_CTX_get_cert_store(c1), X509_V_FLAG_CRL_CHECK);
-    X509_STORE_set_flags(SSL_CTX_get_cert_store(c3), X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+    X509_STORE_set_flags(SSL_CTX_get_cert_store(c3),
+                         X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
     STORE(c1, 1, 1);
     STORE(c2, 1, 1);
     HS(c1, "leafA", V_OK);
@@ -153,16 +148,16 @@ static void push_marker(void)
 
 /* Runs a load between ERR_set_mark and ERR_pop_to_mark, as callers that
  * probe several locations do: only the marker may remain afterwards. */
-#define MARKED(expr)                                                          \
-    do {                                                                      \
-        long rc_;                                                             \
-        int popped_;                                                          \
-        push_marker();                                                        \
-        ERR_set_mark();                                                       \
-        rc_ = (long)(expr);                                                   \
-        popped_ = ERR_pop_to_mark();                                          \
-        say("%s under a mark = %ld, pop_to_mark = %d", #expr, rc_, popped_);  \
-        show_errors();                                                        \
+#define MARKED(expr)                                                                               \
+    do {                                                                                           \
+        long rc_;                                                                                  \
+        int popped_;                                                                               \
+        push_marker();                                                                             \
+        ERR_set_mark();                                                                            \
+        rc_ = (long)(expr);                                                                        \
+        popped_ = ERR_pop_to_mark();                                                               \
+        say("%s under a mark = %ld, pop_to_mark = %d", #expr, rc_, popped_);                       \
+        show_errors();                                                                             \
     } while (0)
 
 void sc_preexisting_error(void)

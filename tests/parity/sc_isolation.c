@@ -89,7 +89,7 @@ void sc_isolation_add_crl(void)
 void sc_isolation_free_order(void)
 {
     SSL_CTX *c1 = client_ctx(), *c2 = client_ctx(), *c3;
-    STACK_OF(X509) *kept;
+    STACK_OF(X509) * kept;
     int i;
 
     CALL(1, SSL_CTX_load_verify_locations(c1, fx("ab.pem"), NULL));

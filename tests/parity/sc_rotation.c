@@ -31,7 +31,7 @@ static void free_all(SSL_CTX **c, int n)
 
 static struct stat stat_of(const char *path)
 {
-    struct stat st = { 0 };
+    struct stat st = {0};
 
     if (stat(path, &st) != 0)
         unexpected("stat of a scratch file failed");
@@ -42,7 +42,7 @@ static struct stat stat_of(const char *path)
  * content (and ctime) tells the two versions apart. */
 static void restore_times(const char *path, const struct stat *old)
 {
-    struct timespec ts[2] = { old->st_atim, old->st_mtim };
+    struct timespec ts[2] = {old->st_atim, old->st_mtim};
 
     if (utimensat(AT_FDCWD, path, ts, 0) != 0)
         unexpected("utimensat on a scratch file failed");
@@ -52,8 +52,10 @@ static void report_identity(const struct stat *before, const struct stat *after)
 {
     say("same size: %s, same mtime: %s, same inode: %s",
         before->st_size == after->st_size ? "yes" : "no",
-        before->st_mtim.tv_sec == after->st_mtim.tv_sec
-            && before->st_mtim.tv_nsec == after->st_mtim.tv_nsec ? "yes" : "no",
+        before->st_mtim.tv_sec == after->st_mtim.tv_sec &&
+                before->st_mtim.tv_nsec == after->st_mtim.tv_nsec
+            ? "yes"
+            : "no",
         before->st_ino == after->st_ino ? "yes" : "no");
 }
 
@@ -146,8 +148,8 @@ void sc_rotate_symlink_retarget(void)
         unexpected("symlink failed");
     say("bundle.pem -> a.pem");
     load_pair(&c[0], &c[1], "A", "B");
-    if (symlink(fx("b.pem"), scratch("bundle.new")) != 0
-        || rename(scratch("bundle.new"), scratch("bundle.pem")) != 0)
+    if (symlink(fx("b.pem"), scratch("bundle.new")) != 0 ||
+        rename(scratch("bundle.new"), scratch("bundle.pem")) != 0)
         unexpected("retargeting the symlink failed");
     say("bundle.pem -> b.pem");
     load_pair(&c[2], &c[3], "B", "A");
@@ -175,7 +177,7 @@ void sc_rotate_file_deleted(void)
 /* Only the timestamps change: the same roots stay trusted. */
 void sc_rotate_touch(void)
 {
-    struct timespec moved[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+    struct timespec moved[2] = {{1000000000, 0}, {1000000000, 0}};
     SSL_CTX *c[4];
 
     write_bundle(scratch("bundle.pem"), 0, "caA.pem", "caB.pem", NULL);

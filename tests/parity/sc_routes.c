@@ -198,10 +198,12 @@ void sc_route_lookup_ctrl_file_load(void)
     for (i = 0; i < 4; i++)
         s[i] = X509_STORE_new();
     CALL(1, X509_LOOKUP_load_file(file_lookup(s[0]), fx("ab.pem"), X509_FILETYPE_PEM));
-    CALL(1, X509_LOOKUP_load_file_ex(file_lookup(s[1]), fx("ab.pem"), X509_FILETYPE_PEM, NULL, NULL));
-    CALL(1, X509_LOOKUP_ctrl(file_lookup(s[2]), X509_L_FILE_LOAD, fx("ab.pem"), X509_FILETYPE_PEM, NULL));
-    CALL(1, X509_LOOKUP_ctrl_ex(file_lookup(s[3]), X509_L_FILE_LOAD, fx("ab.pem"), X509_FILETYPE_PEM,
-                                NULL, NULL, NULL));
+    CALL(1,
+         X509_LOOKUP_load_file_ex(file_lookup(s[1]), fx("ab.pem"), X509_FILETYPE_PEM, NULL, NULL));
+    CALL(1, X509_LOOKUP_ctrl(file_lookup(s[2]), X509_L_FILE_LOAD, fx("ab.pem"), X509_FILETYPE_PEM,
+                             NULL));
+    CALL(1, X509_LOOKUP_ctrl_ex(file_lookup(s[3]), X509_L_FILE_LOAD, fx("ab.pem"),
+                                X509_FILETYPE_PEM, NULL, NULL, NULL));
     XSTORE(s[0], 2, 0);
     XSTORE(s[3], 2, 0);
     for (i = 0; i < 4; i++)
@@ -244,7 +246,8 @@ void sc_route_load_cert_crl_file(void)
     SSL_CTX *c1, *c2, *c3;
 
     CALL(2, X509_load_cert_crl_file(file_lookup(s1), fx("a-crl.pem"), X509_FILETYPE_PEM));
-    CALL(2, X509_load_cert_crl_file_ex(file_lookup(s2), fx("a-crl.pem"), X509_FILETYPE_PEM, NULL, NULL));
+    CALL(2, X509_load_cert_crl_file_ex(file_lookup(s2), fx("a-crl.pem"), X509_FILETYPE_PEM, NULL,
+                                       NULL));
     CALL(2, X509_load_cert_crl_file(file_lookup(s3), fx("ab.pem"), X509_FILETYPE_PEM));
     CALL(2, X509_load_cert_crl_file(file_lookup(s3), fx("ab.pem"), X509_FILETYPE_PEM));
     XSTORE(s1, 1, 1);

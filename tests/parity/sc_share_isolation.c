@@ -10,7 +10,7 @@
 #include "scenarios.h"
 
 #define LOAD(ctx, bundle) CALL(1, SSL_CTX_load_verify_locations(ctx, fx(bundle), NULL))
-#define DEFAULTS(ctx) CALL(1, SSL_CTX_set_default_verify_paths(ctx))
+#define DEFAULTS(ctx)     CALL(1, SSL_CTX_set_default_verify_paths(ctx))
 
 static void free_ctxs(SSL_CTX **c, int n)
 {
@@ -23,7 +23,7 @@ static void free_ctxs(SSL_CTX **c, int n)
  * as the caller holds a reference, whatever happens to the context. */
 void sc_share_store_before_load(void)
 {
-    SSL_CTX *c[5] = { client_ctx(), client_ctx(), client_ctx(), NULL, client_ctx() };
+    SSL_CTX *c[5] = {client_ctx(), client_ctx(), client_ctx(), NULL, client_ctx()};
     X509_STORE *st = SSL_CTX_get_cert_store(c[0]);
     X509 *b = fixture_cert("caB.pem");
 
@@ -179,7 +179,7 @@ void sc_share_every_template(void)
     TRUST(d3, "AB", "CD");
     X509_free(c);
     X509_free(d);
-    SSL_CTX *all[] = { a1, a2, b1, b2, d1, d2, b3, d3 };
+    SSL_CTX *all[] = {a1, a2, b1, b2, d1, d2, b3, d3};
     free_ctxs(all, 8);
 }
 
@@ -213,7 +213,7 @@ void sc_share_set_cert_store_then_load(void)
     TRUST(c5, "B", "AC");
     TRUST(c2, "A", "BC");
     X509_free(c);
-    SSL_CTX *all[] = { c1, c2, c3, c4, c5 };
+    SSL_CTX *all[] = {c1, c2, c3, c4, c5};
     free_ctxs(all, 5);
 }
 

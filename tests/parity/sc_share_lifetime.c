@@ -10,7 +10,7 @@
 #include "harness.h"
 #include "scenarios.h"
 
-#define LOAD(ctx, bundle) CALL(1, SSL_CTX_load_verify_locations(ctx, fx(bundle), NULL))
+#define LOAD(ctx, bundle)       CALL(1, SSL_CTX_load_verify_locations(ctx, fx(bundle), NULL))
 #define LOAD_SCRATCH(ctx, name) CALL(1, SSL_CTX_load_verify_locations(ctx, scratch(name), NULL))
 
 /* A context whose creator drops its reference before the threads holding

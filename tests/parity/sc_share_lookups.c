@@ -11,7 +11,7 @@
 #include "scenarios.h"
 
 #define LOAD(ctx, bundle) CALL(1, SSL_CTX_load_verify_locations(ctx, fx(bundle), NULL))
-#define DEFAULTS(ctx) CALL(1, SSL_CTX_set_default_verify_paths(ctx))
+#define DEFAULTS(ctx)     CALL(1, SSL_CTX_set_default_verify_paths(ctx))
 
 /* This scenario's own name for the fixture hash dir: a directory path no
  * other scenario loads, so the store built from it starts empty even when

@@ -15,8 +15,8 @@
 
 /* ---------------------------------------------------------------- mTLS */
 static SSL_CTX *mtls_client[2];
-static const char *const mtls_who[2] = { "clientX", "clientY" };
-static const char *const mtls_cn[2] = { "clientX.parity.test", "clientY.parity.test" };
+static const char *const mtls_who[2] = {"clientX", "clientY"};
+static const char *const mtls_cn[2] = {"clientX.parity.test", "clientY.parity.test"};
 
 /* A client context with the shared CA bundle and its own certificate. */
 static SSL_CTX *mtls_client_ctx(const char *who)

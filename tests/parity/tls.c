@@ -95,8 +95,8 @@ static int hs_run(struct hs *h, SSL_CTX *client, SSL_CTX *server)
     int round;
 
     memset(h, 0, sizeof(*h));
-    if (!client || !server || !(h->c = SSL_new(client)) || !(h->s = SSL_new(server))
-        || !BIO_new_bio_pair(&cb, 0, &sb, 0))
+    if (!client || !server || !(h->c = SSL_new(client)) || !(h->s = SSL_new(server)) ||
+        !BIO_new_bio_pair(&cb, 0, &sb, 0))
         return 0;
     SSL_set_bio(h->c, cb, cb);
     SSL_set_bio(h->s, sb, sb);
@@ -115,10 +115,7 @@ static void hs_free(struct hs *h)
     SSL_free(h->s);
 }
 
-static const char *state_word(int st)
-{
-    return st > 0 ? "ok" : st < 0 ? "failed" : "stalled";
-}
+static const char *state_word(int st) { return st > 0 ? "ok" : st < 0 ? "failed" : "stalled"; }
 
 /* Nothing should be pending; if something is, the transcript shows it. */
 static void show_pending(void)
@@ -144,14 +141,14 @@ void handshake(const char *label, SSL_CTX *client, const char *leaf, long want)
         goto done;
     }
     vr = SSL_get_verify_result(h.c);
-    say("handshake(%s, %s): client=%s server=%s verify=%ld (%s)", label, leaf,
-        state_word(h.cst), state_word(h.sst), vr, X509_verify_cert_error_string(vr));
+    say("handshake(%s, %s): client=%s server=%s verify=%ld (%s)", label, leaf, state_word(h.cst),
+        state_word(h.sst), vr, X509_verify_cert_error_string(vr));
     show_chain(h.c);
     say("  client errors:%s", h.cerr[0] ? h.cerr : " none");
     say("  server errors:%s", h.serr[0] ? h.serr : " none");
     if (want != ANY_RC && (vr != want || (want == X509_V_OK) != (h.cst > 0 && h.sst > 0)))
-        unexpected("handshake(%s, %s): verify=%ld handshake=%s, expected verify=%ld",
-                   label, leaf, vr, h.cst > 0 && h.sst > 0 ? "ok" : "failed", want);
+        unexpected("handshake(%s, %s): verify=%ld handshake=%s, expected verify=%ld", label, leaf,
+                   vr, h.cst > 0 && h.sst > 0 ? "ok" : "failed", want);
 done:
     hs_free(&h);
     SSL_CTX_free(sctx);
@@ -205,8 +202,8 @@ void mtls_handshake(const char *label, SSL_CTX *client, const char *leaf, const 
     say("  server errors:%s", h.serr[0] ? h.serr : " none");
     if (want_peer ? (h.sst <= 0 || h.cst <= 0 || svr != X509_V_OK || strcmp(peer, want_peer) != 0)
                   : h.sst > 0)
-        unexpected("mtls(%s, %s): server=%s saw %s, expected %s", label, leaf,
-                   state_word(h.sst), peer, want_peer ? want_peer : "a failed handshake");
+        unexpected("mtls(%s, %s): server=%s saw %s, expected %s", label, leaf, state_word(h.sst),
+                   peer, want_peer ? want_peer : "a failed handshake");
 done:
     hs_free(&h);
     SSL_CTX_free(sctx);

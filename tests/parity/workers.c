@@ -39,7 +39,7 @@ void run_workers(void (*body)(int index))
 
     pthread_barrier_init(&start, NULL, (unsigned)n);
     for (i = 0; i < n; i++) {
-        w[i] = (struct worker){ .index = i, .start = &start, .body = body };
+        w[i] = (struct worker){.index = i, .start = &start, .body = body};
         if (pthread_create(&tid[i], NULL, worker_main, &w[i]) != 0)
             abort(); /* the barrier would wait forever */
     }
@@ -55,4 +55,3 @@ void run_workers(void (*body)(int index))
     free(w);
     free(tid);
 }
-

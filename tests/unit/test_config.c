@@ -102,9 +102,9 @@ static void assert_config_eq(const struct tc_config *got, const struct tc_config
 START_TEST(defaults_when_unset)
 {
     static const char *const names[] = {
-        "TRUSTCACHE_MODE",           "TRUSTCACHE_STATS",        "TRUSTCACHE_STATS_FORMAT",
-        "TRUSTCACHE_MAX_BUNDLES",    "TRUSTCACHE_MAX_HOSTS",    "TRUSTCACHE_STATS_INTERVAL",
-        "TRUSTCACHE_STATS_SIGNAL",   "TRUSTCACHE_SHARE",
+        "TRUSTCACHE_MODE",         "TRUSTCACHE_STATS",     "TRUSTCACHE_STATS_FORMAT",
+        "TRUSTCACHE_MAX_BUNDLES",  "TRUSTCACHE_MAX_HOSTS", "TRUSTCACHE_STATS_INTERVAL",
+        "TRUSTCACHE_STATS_SIGNAL", "TRUSTCACHE_SHARE",
     };
     struct tc_config c, want;
     char seen[1100];
@@ -254,10 +254,10 @@ END_TEST
 START_TEST(all_good_together)
 {
     static const struct env_var env[] = {
-        {"TRUSTCACHE_MODE", "observe"},        {"TRUSTCACHE_STATS", "/run/tc-%p.json"},
-        {"TRUSTCACHE_STATS_FORMAT", "text"},   {"TRUSTCACHE_MAX_BUNDLES", "3"},
-        {"TRUSTCACHE_MAX_HOSTS", "9"},         {"TRUSTCACHE_STATS_INTERVAL", "60"},
-        {"TRUSTCACHE_STATS_SIGNAL", "USR2"},   {"TRUSTCACHE_SHARE", "0"},
+        {"TRUSTCACHE_MODE", "observe"},      {"TRUSTCACHE_STATS", "/run/tc-%p.json"},
+        {"TRUSTCACHE_STATS_FORMAT", "text"}, {"TRUSTCACHE_MAX_BUNDLES", "3"},
+        {"TRUSTCACHE_MAX_HOSTS", "9"},       {"TRUSTCACHE_STATS_INTERVAL", "60"},
+        {"TRUSTCACHE_STATS_SIGNAL", "USR2"}, {"TRUSTCACHE_SHARE", "0"},
     };
     struct tc_config c, want;
 
@@ -341,8 +341,10 @@ static const struct bad bad_values[] = {
 static void assert_one_warning(const char *var, const char *value)
 {
     ck_assert_msg(g_nwarn == 1, "%s=\"%s\": %d warnings, want exactly 1", var, value, g_nwarn);
-    ck_assert_msg(!strncmp(g_warn[0], "trustcache:", 11), "%s: warning does not start with "
-                  "\"trustcache:\": %s", var, g_warn[0]);
+    ck_assert_msg(!strncmp(g_warn[0], "trustcache:", 11),
+                  "%s: warning does not start with "
+                  "\"trustcache:\": %s",
+                  var, g_warn[0]);
     ck_assert_msg(strstr(g_warn[0], var) != NULL, "warning does not name %s: %s", var, g_warn[0]);
 }
 
@@ -360,9 +362,9 @@ END_TEST
 
 /* An empty value is the same as unset (`VAR= command`): no warning, the default. */
 static const char *const every_var[] = {
-    "TRUSTCACHE_MODE",           "TRUSTCACHE_STATS",          "TRUSTCACHE_STATS_FORMAT",
-    "TRUSTCACHE_MAX_BUNDLES",    "TRUSTCACHE_MAX_HOSTS",      "TRUSTCACHE_STATS_INTERVAL",
-    "TRUSTCACHE_STATS_SIGNAL",   "TRUSTCACHE_SHARE",
+    "TRUSTCACHE_MODE",         "TRUSTCACHE_STATS",     "TRUSTCACHE_STATS_FORMAT",
+    "TRUSTCACHE_MAX_BUNDLES",  "TRUSTCACHE_MAX_HOSTS", "TRUSTCACHE_STATS_INTERVAL",
+    "TRUSTCACHE_STATS_SIGNAL", "TRUSTCACHE_SHARE",
 };
 #define N_VARS ((int)(sizeof(every_var) / sizeof(every_var[0])))
 
@@ -408,10 +410,10 @@ START_TEST(every_variable_bad_at_once)
     long_path[PATH_MAX] = '\0';
     {
         const struct env_var env[] = {
-            {"TRUSTCACHE_MODE", "x"},           {"TRUSTCACHE_STATS", long_path},
-            {"TRUSTCACHE_STATS_FORMAT", "x"},   {"TRUSTCACHE_MAX_BUNDLES", "x"},
-            {"TRUSTCACHE_MAX_HOSTS", "x"},      {"TRUSTCACHE_STATS_INTERVAL", "x"},
-            {"TRUSTCACHE_STATS_SIGNAL", "x"},   {"TRUSTCACHE_SHARE", "x"},
+            {"TRUSTCACHE_MODE", "x"},         {"TRUSTCACHE_STATS", long_path},
+            {"TRUSTCACHE_STATS_FORMAT", "x"}, {"TRUSTCACHE_MAX_BUNDLES", "x"},
+            {"TRUSTCACHE_MAX_HOSTS", "x"},    {"TRUSTCACHE_STATS_INTERVAL", "x"},
+            {"TRUSTCACHE_STATS_SIGNAL", "x"}, {"TRUSTCACHE_SHARE", "x"},
         };
 
         documented_defaults(&want);

@@ -182,13 +182,27 @@ START_TEST(identity_equal_each_field)
     struct tc_identity a = sample_identity(), b = sample_identity();
 
     switch (_i) {
-    case 0: b.dev++; break;
-    case 1: b.ino++; break;
-    case 2: b.size++; break;
-    case 3: b.mtim.tv_sec++; break;
-    case 4: b.mtim.tv_nsec++; break;
-    case 5: b.ctim.tv_sec++; break;
-    case 6: b.ctim.tv_nsec++; break;
+    case 0:
+        b.dev++;
+        break;
+    case 1:
+        b.ino++;
+        break;
+    case 2:
+        b.size++;
+        break;
+    case 3:
+        b.mtim.tv_sec++;
+        break;
+    case 4:
+        b.mtim.tv_nsec++;
+        break;
+    case 5:
+        b.ctim.tv_sec++;
+        break;
+    case 6:
+        b.ctim.tv_nsec++;
+        break;
     }
     ck_assert_msg(tc_identity_equal(&a, &b) == 0, "field %d ignored", _i);
     ck_assert_msg(tc_identity_equal(&b, &a) == 0, "field %d ignored (reversed)", _i);
@@ -248,16 +262,16 @@ struct racy_case {
 };
 
 static const struct racy_case racy_cases[] = {
-    {-3600 * NS, -3600 * NS, 0},            /* both an hour old */
-    {-2 * NS - 1, -2 * NS - 1, 0},          /* just outside the window */
+    {-3600 * NS, -3600 * NS, 0},   /* both an hour old */
+    {-2 * NS - 1, -2 * NS - 1, 0}, /* just outside the window */
     {-2 * NS - 1, -3600 * NS, 0},
-    {-2 * NS + 1, -3600 * NS, 1},           /* mtime just inside */
-    {-3600 * NS, -2 * NS + 1, 1},           /* ctime just inside */
+    {-2 * NS + 1, -3600 * NS, 1}, /* mtime just inside */
+    {-3600 * NS, -2 * NS + 1, 1}, /* ctime just inside */
     {-1, -1, 1},
-    {0, 0, 1},                              /* at the read time */
+    {0, 0, 1}, /* at the read time */
     {-NS, -3600 * NS, 1},
-    {5 * NS, -3600 * NS, 1},                /* mtime after the read (clock stepped) */
-    {-3600 * NS, 1, 1},                     /* ctime after the read */
+    {5 * NS, -3600 * NS, 1}, /* mtime after the read (clock stepped) */
+    {-3600 * NS, 1, 1},      /* ctime after the read */
     {3600 * NS, 3600 * NS, 1},
     {-365LL * 86400 * NS, -2500000000LL, 0},
 };
@@ -445,8 +459,7 @@ START_TEST(digest_not_regular)
     /* Must not block waiting for a writer (check's timeout would fail it). */
     ck_assert_int_eq(tc_file_digest(fifo, sha256_fn, &probe, sha, &id), TC_STAT_NOT_REGULAR);
     ck_assert_int_eq(tc_file_digest(dir, sha256_fn, &probe, sha, &id), TC_STAT_NOT_REGULAR);
-    ck_assert_int_eq(tc_file_digest("/dev/null", sha256_fn, &probe, sha, &id),
-                     TC_STAT_NOT_REGULAR);
+    ck_assert_int_eq(tc_file_digest("/dev/null", sha256_fn, &probe, sha, &id), TC_STAT_NOT_REGULAR);
     ck_assert_int_eq(probe.calls, 0);
 }
 END_TEST

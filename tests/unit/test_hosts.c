@@ -373,7 +373,7 @@ END_TEST
  * atomic; nothing here shares a mutex).
  */
 #define ACCT_THREADS 8
-#define ACCT_LOADS 2000
+#define ACCT_LOADS   2000
 
 struct acct_worker {
     struct tc_ctx_rec *shared;
@@ -592,22 +592,24 @@ START_TEST(text_churn_and_leak_lines)
 
     sample_view(&v);
     text = render(tc_render_text, &v);
-    ck_assert_msg(strstr(text, "\napi.example.com: 25 connections built 25 TLS contexts \xe2\x80\x94 "
-                               "each connection creates its own context; reuse one per host\n"),
+    ck_assert_msg(strstr(text,
+                         "\napi.example.com: 25 connections built 25 TLS contexts \xe2\x80\x94 "
+                         "each connection creates its own context; reuse one per host\n"),
                   "%s", text);
     ck_assert_int_eq(count_of(text, "connections built"), 1); /* not the pooled host */
     ck_assert_ptr_null(strstr(text, "likely leaked"));
     ck_assert_ptr_nonnull(strstr(text, "\n    most live at once                     7\n"));
-    ck_assert_ptr_nonnull(
-        strstr(text, "  api.example.com                           25       25        25       24\n"));
+    ck_assert_ptr_nonnull(strstr(
+        text, "  api.example.com                           25       25        25       24\n"));
     free(text);
 
     v.counters.contexts_created = 400;
     v.counters.contexts_freed = 10;
     v.counters.contexts_live_peak = 390;
     text = render(tc_render_text, &v);
-    ck_assert_msg(strstr(text, "\ncontexts: 390 TLS contexts live, the most so far, of 400 ever "
-                               "created \xe2\x80\x94 likely leaked; free contexts no longer in use\n"),
+    ck_assert_msg(strstr(text,
+                         "\ncontexts: 390 TLS contexts live, the most so far, of 400 ever "
+                         "created \xe2\x80\x94 likely leaked; free contexts no longer in use\n"),
                   "%s", text);
     free(text);
 }
@@ -697,20 +699,28 @@ static const char GOLDEN_PROM[] =
     "trustcache_bundle_crls{pid=\"4242\",bundle=\"/srv/we\\\"ird\\\\dir\\n\\\\xff.pem\"} 0\n"
     "# HELP trustcache_bundle_loads_performed_total Loads of this bundle parsed by OpenSSL.\n"
     "# TYPE trustcache_bundle_loads_performed_total counter\n"
-    "trustcache_bundle_loads_performed_total{pid=\"4242\",bundle=\"/etc/ssl/certs/ca-certificates.crt\"} 1\n"
-    "trustcache_bundle_loads_performed_total{pid=\"4242\",bundle=\"/srv/we\\\"ird\\\\dir\\n\\\\xff.pem\"} 0\n"
+    "trustcache_bundle_loads_performed_total{pid=\"4242\",bundle=\"/etc/ssl/certs/"
+    "ca-certificates.crt\"} 1\n"
+    "trustcache_bundle_loads_performed_total{pid=\"4242\",bundle=\"/srv/"
+    "we\\\"ird\\\\dir\\n\\\\xff.pem\"} 0\n"
     "# HELP trustcache_bundle_loads_avoided_total Loads of this bundle served from the cache.\n"
     "# TYPE trustcache_bundle_loads_avoided_total counter\n"
-    "trustcache_bundle_loads_avoided_total{pid=\"4242\",bundle=\"/etc/ssl/certs/ca-certificates.crt\"} 49\n"
-    "trustcache_bundle_loads_avoided_total{pid=\"4242\",bundle=\"/srv/we\\\"ird\\\\dir\\n\\\\xff.pem\"} 0\n"
+    "trustcache_bundle_loads_avoided_total{pid=\"4242\",bundle=\"/etc/ssl/certs/"
+    "ca-certificates.crt\"} 49\n"
+    "trustcache_bundle_loads_avoided_total{pid=\"4242\",bundle=\"/srv/"
+    "we\\\"ird\\\\dir\\n\\\\xff.pem\"} 0\n"
     "# HELP trustcache_bundle_invalidations_total Times this bundle changed on disk.\n"
     "# TYPE trustcache_bundle_invalidations_total counter\n"
-    "trustcache_bundle_invalidations_total{pid=\"4242\",bundle=\"/etc/ssl/certs/ca-certificates.crt\"} 1\n"
-    "trustcache_bundle_invalidations_total{pid=\"4242\",bundle=\"/srv/we\\\"ird\\\\dir\\n\\\\xff.pem\"} 0\n"
+    "trustcache_bundle_invalidations_total{pid=\"4242\",bundle=\"/etc/ssl/certs/"
+    "ca-certificates.crt\"} 1\n"
+    "trustcache_bundle_invalidations_total{pid=\"4242\",bundle=\"/srv/"
+    "we\\\"ird\\\\dir\\n\\\\xff.pem\"} 0\n"
     "# HELP trustcache_bundle_contexts_live Live contexts this bundle was loaded into.\n"
     "# TYPE trustcache_bundle_contexts_live gauge\n"
-    "trustcache_bundle_contexts_live{pid=\"4242\",bundle=\"/etc/ssl/certs/ca-certificates.crt\"} 4\n"
-    "trustcache_bundle_contexts_live{pid=\"4242\",bundle=\"/srv/we\\\"ird\\\\dir\\n\\\\xff.pem\"} 0\n"
+    "trustcache_bundle_contexts_live{pid=\"4242\",bundle=\"/etc/ssl/certs/ca-certificates.crt\"} "
+    "4\n"
+    "trustcache_bundle_contexts_live{pid=\"4242\",bundle=\"/srv/we\\\"ird\\\\dir\\n\\\\xff.pem\"} "
+    "0\n"
     "# HELP trustcache_host_connections_total Client connections, by SNI or verified host"
     " name.\n"
     "# TYPE trustcache_host_connections_total counter\n"
@@ -760,13 +770,15 @@ START_TEST(prom_label_escapes)
     char *doc;
 
     sample_view(&v);
-    g_bundles[0].path = "a\\b\"c\nd\te\x7f" "f\xc3\xa9g\xc3(h";
+    g_bundles[0].path = "a\\b\"c\nd\te\x7f"
+                        "f\xc3\xa9g\xc3(h";
     v.nbundles = 1;
     doc = render(tc_render_prom, &v);
     /* \ " and newline by the format's escapes; tab, DEL and bytes that are not
      * UTF-8 as a literal \xNN; valid UTF-8 as is. */
-    ck_assert_msg(strstr(doc, ",bundle=\"a\\\\b\\\"c\\nd\\\\x09e\\\\x7ff\xc3\xa9g\\\\xc3(h\"} 144\n"),
-                  "%s", doc);
+    ck_assert_msg(
+        strstr(doc, ",bundle=\"a\\\\b\\\"c\\nd\\\\x09e\\\\x7ff\xc3\xa9g\\\\xc3(h\"} 144\n"), "%s",
+        doc);
     free(doc);
 }
 END_TEST
@@ -806,11 +818,11 @@ END_TEST
 /* ---- runner ----------------------------------------------------------------- */
 
 /* One test case per test, so results carry the test's own name. */
-#define ADD(s, fn)                                                                            \
-    do {                                                                                      \
-        TCase *tc_ = tcase_create(#fn);                                                       \
-        tcase_add_test(tc_, fn);                                                              \
-        suite_add_tcase(s, tc_);                                                              \
+#define ADD(s, fn)                                                                                 \
+    do {                                                                                           \
+        TCase *tc_ = tcase_create(#fn);                                                            \
+        tcase_add_test(tc_, fn);                                                                   \
+        suite_add_tcase(s, tc_);                                                                   \
     } while (0)
 
 static Suite *hosts_suite(void)

@@ -32,7 +32,7 @@ static const struct expand_case expand_cases[] = {
     {"100%%", 1, "100%"},
     {"%%p", 99, "%p"},
     {"%%%p", 99, "%99"},
-    {"a%b", 5, "a%b"},      /* an unknown escape stays as it is */
+    {"a%b", 5, "a%b"}, /* an unknown escape stays as it is */
     {"trailing%", 5, "trailing%"},
     {"/run/%p/%%/x", 4194304, "/run/4194304/%/x"},
     {"", 5, ""},

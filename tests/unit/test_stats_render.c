@@ -51,11 +51,11 @@ static void sample_view(struct tc_stats_view *v)
 }
 
 /* The documented top-level keys (the stats contract). */
-#define DOC_KEYS                                                                              \
-    "ca_loads_requested,ca_loads_performed,ca_loads_avoided,ca_loads_passthrough,"            \
-    "passthrough_reasons,contexts_created,contexts_freed,contexts_live,"                      \
-    "contexts_live_peak,contexts_leak_suspected,"                                             \
-    "bytes_avoided_estimate,parse_ns_avoided_estimate,cache_invalidations,"                   \
+#define DOC_KEYS                                                                                   \
+    "ca_loads_requested,ca_loads_performed,ca_loads_avoided,ca_loads_passthrough,"                 \
+    "passthrough_reasons,contexts_created,contexts_freed,contexts_live,"                           \
+    "contexts_live_peak,contexts_leak_suspected,"                                                  \
+    "bytes_avoided_estimate,parse_ns_avoided_estimate,cache_invalidations,"                        \
     "templates_built,contexts_shared,stores_privatized,template_mutations,bundles,hosts,shim"
 
 /* Writes `text` to a scratch file and returns Python's canonical form of it
@@ -105,14 +105,17 @@ START_TEST(json_exact_document)
     struct tc_stats_view v;
 
     sample_view(&v);
-    assert_json_equals(&v,
+    assert_json_equals(
+        &v,
         "{\"ca_loads_requested\": 17, \"ca_loads_performed\": 3, \"ca_loads_avoided\": 11,"
         " \"ca_loads_passthrough\": 3,"
         " \"passthrough_reasons\": {\"load_failed\": 2, \"not_a_regular_file\": 1},"
         " \"contexts_created\": 9, \"contexts_freed\": 4, \"contexts_live\": 5,"
         " \"contexts_live_peak\": 5, \"contexts_leak_suspected\": false,"
         " \"bytes_avoided_estimate\": 123456789012,"
-        " \"parse_ns_avoided_estimate\": 98765432109876, \"cache_invalidations\": 5, \"templates_built\": 0, \"contexts_shared\": 0, \"stores_privatized\": 0, \"template_mutations\": 0,"
+        " \"parse_ns_avoided_estimate\": 98765432109876, \"cache_invalidations\": 5, "
+        "\"templates_built\": 0, \"contexts_shared\": 0, \"stores_privatized\": 0, "
+        "\"template_mutations\": 0,"
         " \"bundles\": ["
         "  {\"path\": \"/etc/ssl/certs/ca-certificates.crt\","
         "   \"sha256\": \"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\","
@@ -174,7 +177,8 @@ START_TEST(json_exact_key_set)
         " \"not_a_regular_file\": 1}, \"contexts_created\": 0, \"contexts_freed\": 0,"
         " \"contexts_live\": 0, \"contexts_live_peak\": 0, \"contexts_leak_suspected\": 0,"
         " \"bytes_avoided_estimate\": 0, \"parse_ns_avoided_estimate\": 0,"
-        " \"cache_invalidations\": 0, \"templates_built\": 0, \"contexts_shared\": 0, \"stores_privatized\": 0, \"template_mutations\": 0,"
+        " \"cache_invalidations\": 0, \"templates_built\": 0, \"contexts_shared\": 0, "
+        "\"stores_privatized\": 0, \"template_mutations\": 0,"
         " \"bundles\": [{\"path\": 0, \"sha256\": 0, \"certs\": 0, \"crls\": 0,"
         "   \"loads_performed\": 0, \"loads_avoided\": 0, \"invalidations\": 0,"
         "   \"contexts_live\": 0},"
@@ -203,16 +207,17 @@ START_TEST(json_all_zero)
     v.openssl_version = "not loaded";
     v.mode = "on";
     v.resolution = "none";
-    assert_json_equals(&v,
-        "{\"ca_loads_requested\": 0, \"ca_loads_performed\": 0, \"ca_loads_avoided\": 0,"
-        " \"ca_loads_passthrough\": 0, \"passthrough_reasons\": {},"
-        " \"contexts_created\": 0, \"contexts_freed\": 0, \"contexts_live\": 0,"
-        " \"contexts_live_peak\": 0, \"contexts_leak_suspected\": false,"
-        " \"bytes_avoided_estimate\": 0, \"parse_ns_avoided_estimate\": 0,"
-        " \"cache_invalidations\": 0, \"templates_built\": 0, \"contexts_shared\": 0, \"stores_privatized\": 0, \"template_mutations\": 0, \"bundles\": [],"
-        " \"hosts\": [],"
-        " \"shim\": {\"version\": \"0.1.0\", \"openssl_version\": \"not loaded\","
-        "          \"mode\": \"on\", \"resolution\": \"none\"}}");
+    assert_json_equals(
+        &v, "{\"ca_loads_requested\": 0, \"ca_loads_performed\": 0, \"ca_loads_avoided\": 0,"
+            " \"ca_loads_passthrough\": 0, \"passthrough_reasons\": {},"
+            " \"contexts_created\": 0, \"contexts_freed\": 0, \"contexts_live\": 0,"
+            " \"contexts_live_peak\": 0, \"contexts_leak_suspected\": false,"
+            " \"bytes_avoided_estimate\": 0, \"parse_ns_avoided_estimate\": 0,"
+            " \"cache_invalidations\": 0, \"templates_built\": 0, \"contexts_shared\": 0, "
+            "\"stores_privatized\": 0, \"template_mutations\": 0, \"bundles\": [],"
+            " \"hosts\": [],"
+            " \"shim\": {\"version\": \"0.1.0\", \"openssl_version\": \"not loaded\","
+            "          \"mode\": \"on\", \"resolution\": \"none\"}}");
 }
 END_TEST
 
@@ -300,22 +305,25 @@ START_TEST(json_escapes_paths)
     g_bundles[0].path = "/tmp/a \"quoted\" \\back\\slash\x01\x1f\t\n\r\b\f\x7f/caf\xc3\xa9.pem";
     v.nbundles = 1;
     v.openssl_version = "Open\"SSL\\ 3";
-    assert_json_equals(&v,
-        "{\"ca_loads_requested\": 17, \"ca_loads_performed\": 3, \"ca_loads_avoided\": 11,"
-        " \"ca_loads_passthrough\": 3,"
-        " \"passthrough_reasons\": {\"load_failed\": 2, \"not_a_regular_file\": 1},"
-        " \"contexts_created\": 9, \"contexts_freed\": 4, \"contexts_live\": 5,"
-        " \"contexts_live_peak\": 5, \"contexts_leak_suspected\": false,"
-        " \"bytes_avoided_estimate\": 123456789012,"
-        " \"parse_ns_avoided_estimate\": 98765432109876, \"cache_invalidations\": 5, \"templates_built\": 0, \"contexts_shared\": 0, \"stores_privatized\": 0, \"template_mutations\": 0,"
-        " \"bundles\": ["
-        "  {\"path\": \"/tmp/a \\\"quoted\\\" \\\\back\\\\slash\\u0001\\u001f\\t\\n\\r\\b\\f\\u007f/caf\\u00e9.pem\","
-        "   \"sha256\": \"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\","
-        "   \"certs\": 144, \"crls\": 2, \"loads_performed\": 3, \"loads_avoided\": 11,"
-        "   \"invalidations\": 1, \"contexts_live\": 0}],"
-        " \"hosts\": [],"
-        " \"shim\": {\"version\": \"0.1.0\", \"openssl_version\": \"Open\\\"SSL\\\\ 3\","
-        "          \"mode\": \"observe\", \"resolution\": \"rtld_next\"}}");
+    assert_json_equals(
+        &v, "{\"ca_loads_requested\": 17, \"ca_loads_performed\": 3, \"ca_loads_avoided\": 11,"
+            " \"ca_loads_passthrough\": 3,"
+            " \"passthrough_reasons\": {\"load_failed\": 2, \"not_a_regular_file\": 1},"
+            " \"contexts_created\": 9, \"contexts_freed\": 4, \"contexts_live\": 5,"
+            " \"contexts_live_peak\": 5, \"contexts_leak_suspected\": false,"
+            " \"bytes_avoided_estimate\": 123456789012,"
+            " \"parse_ns_avoided_estimate\": 98765432109876, \"cache_invalidations\": 5, "
+            "\"templates_built\": 0, \"contexts_shared\": 0, \"stores_privatized\": 0, "
+            "\"template_mutations\": 0,"
+            " \"bundles\": ["
+            "  {\"path\": \"/tmp/a \\\"quoted\\\" "
+            "\\\\back\\\\slash\\u0001\\u001f\\t\\n\\r\\b\\f\\u007f/caf\\u00e9.pem\","
+            "   \"sha256\": \"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\","
+            "   \"certs\": 144, \"crls\": 2, \"loads_performed\": 3, \"loads_avoided\": 11,"
+            "   \"invalidations\": 1, \"contexts_live\": 0}],"
+            " \"hosts\": [],"
+            " \"shim\": {\"version\": \"0.1.0\", \"openssl_version\": \"Open\\\"SSL\\\\ 3\","
+            "          \"mode\": \"observe\", \"resolution\": \"rtld_next\"}}");
 }
 END_TEST
 
@@ -342,7 +350,7 @@ START_TEST(json_many_bundles)
 {
     enum { N = 1500 };
     struct tc_stats_bundle *many = calloc(N, sizeof(*many));
-    char (*paths)[48] = calloc(N, sizeof(*paths));
+    char(*paths)[48] = calloc(N, sizeof(*paths));
     struct tc_stats_view v;
     char *got, *p;
     int i, seen = 0;
@@ -362,9 +370,10 @@ START_TEST(json_many_bundles)
     for (p = got; (p = strstr(p, "\"path\": \"/etc/ssl/bundle-")); p++)
         seen++;
     ck_assert_int_eq(seen, N);
-    ck_assert_ptr_nonnull(strstr(got, "\"certs\": 1499, \"contexts_live\": 0, \"crls\": 0, \"invalidations\": 0, "
-                                      "\"loads_avoided\": 0, \"loads_performed\": 0, "
-                                      "\"path\": \"/etc/ssl/bundle-1499.pem\""));
+    ck_assert_ptr_nonnull(
+        strstr(got, "\"certs\": 1499, \"contexts_live\": 0, \"crls\": 0, \"invalidations\": 0, "
+                    "\"loads_avoided\": 0, \"loads_performed\": 0, "
+                    "\"path\": \"/etc/ssl/bundle-1499.pem\""));
     free(got);
     free(many);
     free(paths);
@@ -437,8 +446,7 @@ START_TEST(text_shows_counters)
     ck_assert_msg(row_has(b.data, "trustcache 0.1.0", "OpenSSL 3.0.19"), "%s", b.data);
     ck_assert_msg(row_has(b.data, "mode: observe", "rtld_next"), "%s", b.data);
     /* Bundle rows: short sha, counts, path. */
-    ck_assert_msg(row_has(b.data, "9f86d081 ", "/etc/ssl/certs/ca-certificates.crt"), "%s",
-                  b.data);
+    ck_assert_msg(row_has(b.data, "9f86d081 ", "/etc/ssl/certs/ca-certificates.crt"), "%s", b.data);
     ck_assert_ptr_null(strstr(b.data, "9f86d0818")); /* only 8 hex digits */
     ck_assert_msg(row_has(b.data, "-", "/srv/empty.pem"), "%s", b.data);
     /* Zero reasons are not listed. */

@@ -56,14 +56,16 @@ static void show_errors(const char *label)
     printf("\n");
 }
 
-static void expect(const char *label, const char *what, SSL_CTX *client, SSL_CTX *server,
-                   long want)
+static void expect(const char *label, const char *what, SSL_CTX *client, SSL_CTX *server, long want)
 {
     long v;
     int rc = tk_handshake(client, server, &v);
 
     printf("%s: handshake %s: %s verify=%ld\n", label, what,
-           rc == TK_HS_OK ? "ok" : rc == TK_HS_FAILED ? "failed" : "setup-error", v);
+           rc == TK_HS_OK       ? "ok"
+           : rc == TK_HS_FAILED ? "failed"
+                                : "setup-error",
+           v);
     if (v != want || (rc == TK_HS_OK) != (want == X509_V_OK))
         g_bad++;
 }

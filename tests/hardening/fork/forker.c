@@ -39,10 +39,10 @@
 enum { CHILD_VERIFIED = 0, CHILD_WRONG = 1, CHILD_SETUP = 2 };
 
 static const char *g_fixtures;
-static int g_stop;            /* atomic */
-static long g_loads;          /* atomic: CA loads the parent's threads asked for */
-static long g_worker_errors;  /* atomic */
-static int g_started;         /* atomic: workers that finished one round */
+static int g_stop;           /* atomic */
+static long g_loads;         /* atomic: CA loads the parent's threads asked for */
+static long g_worker_errors; /* atomic */
+static int g_started;        /* atomic: workers that finished one round */
 static pthread_rwlock_t g_gate;
 
 static void gate_in(void) { pthread_rwlock_rdlock(&g_gate); }

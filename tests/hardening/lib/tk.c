@@ -99,7 +99,7 @@ int tk_expect(SSL_CTX *client, SSL_CTX *server, long want)
 
 int tk_store_certs(X509_STORE *st)
 {
-    STACK_OF(X509_OBJECT) *objs;
+    STACK_OF(X509_OBJECT) * objs;
     int i, n = 0;
 
     if (!st || !X509_STORE_lock(st))

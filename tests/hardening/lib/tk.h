@@ -12,9 +12,9 @@
 #include <openssl/x509_vfy.h>
 
 /* Handshake outcomes (tk_handshake's return value). */
-#define TK_HS_OK 1      /* both sides finished */
-#define TK_HS_FAILED 0  /* one side failed: see the verify result */
-#define TK_HS_SETUP (-1) /* could not even start: objects missing */
+#define TK_HS_OK     1    /* both sides finished */
+#define TK_HS_FAILED 0    /* one side failed: see the verify result */
+#define TK_HS_SETUP  (-1) /* could not even start: objects missing */
 
 /* "dir/name" in a static per-thread buffer. */
 const char *tk_path(const char *dir, const char *name);

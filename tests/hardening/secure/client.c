@@ -24,7 +24,7 @@
 /* The first certificate object of a store, read under its lock. */
 static const void *first_cert(X509_STORE *st)
 {
-    STACK_OF(X509_OBJECT) *objs;
+    STACK_OF(X509_OBJECT) * objs;
     const void *x = NULL;
     int i;
 
@@ -58,9 +58,9 @@ int main(int argc, char **argv)
     printf("default_paths=%d,%d\n", ok1, ok2);
     printf("certs=%d\n", tk_store_certs(SSL_CTX_get_cert_store(c1)));
     printf("attacker=%d\n", tk_store_has_cn(SSL_CTX_get_cert_store(c1), "Parity Root E"));
-    printf("shared=%d\n", first_cert(SSL_CTX_get_cert_store(c1)) != NULL &&
-                              first_cert(SSL_CTX_get_cert_store(c1)) ==
-                                  first_cert(SSL_CTX_get_cert_store(c2)));
+    printf("shared=%d\n",
+           first_cert(SSL_CTX_get_cert_store(c1)) != NULL &&
+               first_cert(SSL_CTX_get_cert_store(c1)) == first_cert(SSL_CTX_get_cert_store(c2)));
     server = tk_server_ctx(argv[1], "leafE");
     tk_handshake(c1, server, &verify);
     printf("verify=%ld\n", server ? verify : -1L);

@@ -32,7 +32,7 @@
 
 #include "tk.h"
 
-#define POOL 32
+#define POOL    32
 #define ROOT(c) (1u << ((c) - 'A'))
 
 struct slot {
@@ -249,7 +249,8 @@ int main(int argc, char **argv)
         SSL_CTX_free(g_servers[i]);
     X509_free(g_root_e);
     free(tid);
-    printf("threads=%d seconds=%d build=%ld use=%ld inspect=%ld refs=%ld wrong=%ld setup_failures=%ld\n",
+    printf("threads=%d seconds=%d build=%ld use=%ld inspect=%ld refs=%ld wrong=%ld "
+           "setup_failures=%ld\n",
            nthreads, seconds, g_ops[0], g_ops[1], g_ops[2], g_ops[3], g_wrong, g_failed_setup);
     return g_wrong || g_failed_setup ? 1 : 0;
 }
