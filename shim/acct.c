@@ -113,6 +113,7 @@ void tc_acct_load(struct tc_ctx_rec *rec, struct tc_entry *entry, int hit)
         else
             a->loads.performed++;
         if (entry && !holds(a, entry) &&
+            /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
             grow((void **)&a->held, a->nheld, &a->capheld, sizeof(*a->held))) {
             a->held[a->nheld++] = entry;
             live_change(entry, 1);

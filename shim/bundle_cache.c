@@ -229,6 +229,7 @@ static int evict_over_bound(struct tc_cache *c, struct tc_bundle *keep, struct t
         struct tc_entry *e;
 
         HASH_ITER(hh, c->bundles, b, tmp) {
+            /* cppcheck-suppress uninitvar ; HASH_ITER assigns it (uthash.h, not read) */
             if (b != keep && (!victim || b->last_used < victim->last_used))
                 victim = b;
         }

@@ -116,13 +116,13 @@ out:
 void tc_sha256_hex(const unsigned char *sha, char *hex)
 {
     static const char digits[] = "0123456789abcdef";
-    int i;
+    size_t i;
 
     for (i = 0; i < TC_SHA256_LEN; i++) {
         hex[2 * i] = digits[sha[i] >> 4];
         hex[2 * i + 1] = digits[sha[i] & 15];
     }
-    hex[2 * TC_SHA256_LEN] = '\0';
+    hex[2 * (size_t)TC_SHA256_LEN] = '\0';
 }
 
 struct timespec tc_now_realtime(void)

@@ -31,12 +31,15 @@ struct tc_hosts *tc_hosts_new(unsigned max)
 
 void tc_hosts_free(struct tc_hosts *t)
 {
-    struct row *r, *tmp;
+    struct row *r, *next;
 
     if (!t)
         return;
-    HASH_ITER(hh, t->named, r, tmp) {
-        HASH_DEL(t->named, r);
+    /* HASH_CLEAR frees only the table: the rows' own list stays to walk. */
+    r = t->named;
+    HASH_CLEAR(hh, t->named);
+    for (; r; r = next) {
+        next = r->hh.next;
         free((char *)r->h.name);
         free(r);
     }

@@ -22,6 +22,7 @@ void tc_buf_printf(struct tc_buf *b, const char *fmt, ...)
     for (;;) {
         size_t room = b->cap - b->len;
         va_start(ap, fmt);
+        /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start just set it */
         n = vsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
         va_end(ap);
         if (n < 0) {
@@ -475,8 +476,10 @@ static struct prom_bundle *prom_bundles_sum(const struct tc_stats_view *v, size_
             r->path = s->path;
             HASH_ADD_KEYPTR(hh, index, r->path, strlen(r->path), r);
             if (!TC_HASH_ADDED()) {
-                free(rows); /* no index, no document: the dump reports the failure */
+                /* No index, no document: the dump reports the failure.  The
+                 * index lives in `rows`, so it goes first. */
                 HASH_CLEAR(hh, index);
+                free(rows);
                 return NULL;
             }
         }

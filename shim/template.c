@@ -208,6 +208,7 @@ static struct tc_template *lru_victim(struct tc_templates *tt, struct tc_templat
     struct tc_template *t, *tmp, *victim = NULL;
 
     HASH_ITER(hh, tt->table, t, tmp) {
+        /* cppcheck-suppress uninitvar ; HASH_ITER assigns it (uthash.h, not read) */
         if (t != keep && (!victim || t->last_used < victim->last_used))
             victim = t;
     }

@@ -1,0 +1,34 @@
+# Static checks, in `make check`:
+#   clang-format   every C file keeps the layout in .clang-format
+#                  (`make format` rewrites them)
+#   cppcheck       the shim's sources, warnings and portability
+#   clang-tidy     the shim's sources, the checks in .clang-tidy
+#   shellcheck     every shell script
+# A finding that is wrong is silenced where it is, with a comment saying why.
+
+DEPS_LINT    := clang-format clang-tidy cppcheck shellcheck
+LINT_C_FILES  = $(shell find shim tests tools examples -name '*.[ch]' | sort)
+LINT_SH_FILES = tools/trustcache-run tools/debian13-env \
+                $(shell find tests examples -name '*.sh' | sort)
+LINT_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -Ishim
+
+CHECK_TARGETS += check-lint
+CORE_TARGETS  += check-lint
+
+.PHONY: check-lint format deps-lint
+deps-lint: | $(BUILD)
+	$(call need_pkgs,$(DEPS_LINT))
+
+check-lint: deps-lint
+	@clang-format --dry-run -Werror $(LINT_C_FILES)
+	@echo "lint: clang-format: $(words $(LINT_C_FILES)) files laid out as .clang-format says"
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr --std=c11 -D_GNU_SOURCE -Ishim --suppress=missingIncludeSystem shim/*.c
+	@echo "lint: cppcheck: shim/*.c clean"
+	@clang-tidy --quiet shim/*.c -- $(LINT_CFLAGS) 2>/dev/null
+	@echo "lint: clang-tidy: shim/*.c clean"
+	@shellcheck -x $(LINT_SH_FILES)
+	@echo "lint: shellcheck: $(words $(LINT_SH_FILES)) scripts clean"
+
+format:
+	clang-format -i $(LINT_C_FILES)
