@@ -20,10 +20,20 @@
 #include "stats_dump.h"
 #include "word_lock.h"
 
+/*
+ * A list, not a growing array: a load updates it with one pointer store, so
+ * a fork() while another thread is in the middle of a load (the record's
+ * word lock is not held across fork, unlike a mutex) leaves the child a
+ * list that is whole, at worst without the node being added.
+ */
+struct held {
+    struct tc_entry *entry;
+    struct held *next;
+};
+
 struct tc_ctx_acct {
-    struct tc_ctx_loads loads; /* in this process (a fork child starts over) */
-    struct tc_entry **held;    /* entries loaded into the context, each once */
-    int nheld, capheld;
+    struct tc_ctx_loads loads;  /* in this process (a fork child starts over) */
+    struct held *held;          /* entries loaded into the context, each once */
     struct tc_host_link *links; /* one per host its connections went to */
     int nlinks, caplinks;
     unsigned gen;
@@ -93,12 +103,25 @@ static struct tc_ctx_acct *acct_of(struct tc_ctx_rec *rec)
 
 static int holds(const struct tc_ctx_acct *a, const struct tc_entry *entry)
 {
-    int i;
+    const struct held *h;
 
-    for (i = 0; i < a->nheld; i++)
-        if (a->held[i] == entry)
+    for (h = a->held; h; h = h->next)
+        if (h->entry == entry)
             return 1;
     return 0;
+}
+
+/* Notes that the context holds `entry`; record lock held. */
+static void hold(struct tc_ctx_acct *a, struct tc_entry *entry)
+{
+    struct held *h;
+
+    if (holds(a, entry) || !(h = malloc(sizeof(*h))))
+        return;
+    h->entry = entry;
+    h->next = a->held;
+    a->held = h; /* the one store that adds it */
+    live_change(entry, 1);
 }
 
 void tc_acct_load(struct tc_ctx_rec *rec, struct tc_entry *entry, int hit)
@@ -112,36 +135,43 @@ void tc_acct_load(struct tc_ctx_rec *rec, struct tc_entry *entry, int hit)
             a->loads.avoided++;
         else
             a->loads.performed++;
-        if (entry && !holds(a, entry) &&
-            /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-            grow((void **)&a->held, a->nheld, &a->capheld, sizeof(*a->held))) {
-            a->held[a->nheld++] = entry;
-            live_change(entry, 1);
-        }
+        if (entry)
+            hold(a, entry);
     }
     rec_unlock(rec);
 }
 
+/* Each node, once detached from the record, is released. */
+static void release_held(struct held *h)
+{
+    struct held *next;
+
+    for (; h; h = next) {
+        next = h->next;
+        live_change(h->entry, -1);
+        free(h);
+    }
+}
+
 void tc_acct_ctx_dead(struct tc_ctx_rec *rec)
 {
-    struct tc_ctx_acct *a;
-    int i;
+    struct held *h = NULL;
 
     rec_lock(rec);
     rec->dead = 1;
-    if ((a = rec->acct)) {
-        for (i = 0; i < a->nheld; i++)
-            live_change(a->held[i], -1);
-        a->nheld = 0;
+    if (rec->acct) {
+        h = rec->acct->held;
+        rec->acct->held = NULL; /* detached first: see struct held */
     }
     rec_unlock(rec);
+    release_held(h);
 }
 
 void tc_acct_ctx_free(struct tc_ctx_rec *rec)
 {
     if (!rec->acct)
         return;
-    free(rec->acct->held);
+    release_held(rec->acct->held); /* a record never declared dead */
     free(rec->acct->links);
     free(rec->acct);
     rec->acct = NULL;
