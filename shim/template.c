@@ -426,6 +426,34 @@ struct tc_ctx_rec *tc_template_verification_begin(struct tc_ossl *o, X509_STORE_
 
 void tc_template_verification_end(struct tc_ctx_rec *previous) { tc_verifying = previous; }
 
+/*
+ * Doubles the context's lazy-load arrays; record lock held.  Copies, then
+ * switches pointers, then frees: the record lock is not held across fork(),
+ * so a fork at any point here leaves the child arrays that are whole
+ * (realloc could leave it one already freed).
+ */
+static void grow_lazy(struct tc_ctx_rec *rec)
+{
+    int cap = rec->lazy_cap ? rec->lazy_cap * 2 : 8;
+    void **objs = malloc(sizeof(*objs) * (size_t)cap), **old_objs = rec->lazy;
+    unsigned char *crl = malloc((size_t)cap), *old_crl = rec->lazy_crl;
+
+    if (!objs || !crl) {
+        free(objs);
+        free(crl);
+        return;
+    }
+    if (rec->nlazy) {
+        memcpy(objs, old_objs, sizeof(*objs) * (size_t)rec->nlazy);
+        memcpy(crl, old_crl, (size_t)rec->nlazy);
+    }
+    rec->lazy = objs;
+    rec->lazy_crl = crl;
+    rec->lazy_cap = cap;
+    free(old_objs);
+    free(old_crl);
+}
+
 void tc_template_note_lazy(struct tc_ossl *o, X509_STORE *store, void *obj, int is_crl)
 {
     struct tc_ctx_rec *rec = tc_verifying;
@@ -433,17 +461,8 @@ void tc_template_note_lazy(struct tc_ossl *o, X509_STORE *store, void *obj, int 
     if (!rec || !rec->tmpl || rec->tmpl->store != store)
         return;
     rec_lock(rec);
-    if (rec->nlazy == rec->lazy_cap) {
-        int cap = rec->lazy_cap ? rec->lazy_cap * 2 : 8;
-        void **objs = realloc(rec->lazy, sizeof(*objs) * (size_t)cap);
-        unsigned char *crl = objs ? realloc(rec->lazy_crl, (size_t)cap) : NULL;
-        if (objs)
-            rec->lazy = objs;
-        if (crl) {
-            rec->lazy_crl = crl;
-            rec->lazy_cap = cap;
-        }
-    }
+    if (rec->nlazy == rec->lazy_cap)
+        grow_lazy(rec);
     if (rec->nlazy < rec->lazy_cap && (is_crl ? o->X509_CRL_up_ref(obj) : o->X509_up_ref(obj))) {
         rec->lazy[rec->nlazy] = obj;
         rec->lazy_crl[rec->nlazy++] = (unsigned char)is_crl;
