@@ -12,8 +12,9 @@ LINT_SH_FILES = tools/trustcache-run tools/debian13-env \
                 $(shell find tests examples -name '*.sh' | sort)
 LINT_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -Ishim
 
+# Not a core target: the layout is held with this system's clang-format
+# (Debian 12, LLVM 14); other releases lay some casts out differently.
 CHECK_TARGETS += check-lint
-CORE_TARGETS  += check-lint
 
 .PHONY: check-lint format deps-lint
 deps-lint: | $(BUILD)

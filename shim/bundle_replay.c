@@ -78,7 +78,8 @@ static void store_remember(struct tc_ossl *o, X509_STORE *store, uint64_t serial
 
 int tc_ptr_cmp(const void *a, const void *b)
 {
-    uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+    void *const *pa = a, *const *pb = b;
+    uintptr_t x = (uintptr_t)*pa, y = (uintptr_t)*pb;
 
     return x < y ? -1 : x > y;
 }
