@@ -127,7 +127,7 @@ def run_harness(args, scenario, workdir, env_extra, shim=None):
     os.makedirs(scratch, exist_ok=True)
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TRUSTCACHE_", "TC_FAULT_", "SSL_CERT_"))}
-    env["LD_PRELOAD"] = shim or ""
+    env["LD_PRELOAD"] = " ".join(filter(None, (args.preload_first, shim))) if shim else ""
     env.update(env_extra)
     cmd = [args.harness, "--fixtures", args.fixtures, "--scratch", scratch,
            "--threads", "2", "--timeout", str(args.timeout), scenario]
@@ -314,6 +314,9 @@ def main():
     # Seconds per harness run (SIGALRM); a scenario takes well under one.
     ap.add_argument("--timeout", type=int, default=5)
     ap.add_argument("--keep", action="store_true")
+    # A library preloaded before the shim: the ASan runtime, for an
+    # ASan-built shim and harness (it must come first in the load order).
+    ap.add_argument("--preload-first", default="")
     ap.add_argument("scenarios", nargs="*")
     args = ap.parse_args()
     args.harness = os.path.realpath(args.harness)
