@@ -362,7 +362,8 @@ static void prom_family(struct tc_buf *b, const char *name, const char *type, co
  * textfile collector rejects a scrape in which two files (two processes'
  * dumps) hold the same series.
  */
-static __thread long g_prom_pid; /* set by tc_render_prom for the helpers below */
+static __thread long g_prom_pid
+    __attribute__((tls_model("initial-exec"))); /* set by tc_render_prom */
 
 static void prom_value(struct tc_buf *b, const char *name, uint64_t v)
 {

@@ -3,6 +3,9 @@
 #
 #  - No DT_NEEDED on libssl or libcrypto: the shim finds OpenSSL at run time,
 #    in whichever copy the process already has; it must never bring one in.
+#    Nothing but libc (and, on glibc before 2.34, libdl and libpthread):
+#    every thread-local uses the initial-exec model, so not even ld.so for
+#    __tls_get_addr.
 #  - The dynamic symbol table exports exactly the TC_HOOK names of
 #    ossl_api.def (no internal tc_* symbol leaks), and the shim references no
 #    OpenSSL symbol directly.
@@ -83,6 +86,12 @@ if printf '%s\n' "$needed" | grep -Eq '^lib(ssl|crypto)[.]'; then
 	fail "no DT_NEEDED on libssl/libcrypto" "NEEDED: $(echo "$needed" | tr '\n' ' ')"
 else
 	pass "no DT_NEEDED on libssl/libcrypto (NEEDED: $(echo "$needed" | tr '\n' ' '))"
+fi
+others=$(printf '%s\n' "$needed" | grep -Ev '^(libc[.]so[.]6|libdl[.]so[.]2|libpthread[.]so[.]0)$')
+if [ -n "$others" ]; then
+	fail "DT_NEEDED only on libc" "also: $(echo "$others" | tr '\n' ' ')"
+else
+	pass "DT_NEEDED only on libc"
 fi
 
 # ---------------------------------------------------------------- symbols
