@@ -85,9 +85,14 @@ typedef int (*tc_tcmalloc_prop_fn)(const char *, size_t *);
  */
 static size_t heap_in_use(void)
 {
+    /* Probed once; two threads may probe at once and store the same values,
+     * so every access is atomic (no pthread_once: a fork while another
+     * thread is inside it would leave the child waiting for ever). */
     static void *mallctl_p, *tcprop_p;
     static int probed;
     struct mallinfo2 mi;
+    tc_mallctl_fn mallctl;
+    tc_tcmalloc_prop_fn prop;
 
     if (!__atomic_load_n(&probed, __ATOMIC_ACQUIRE)) {
         __atomic_store_n(&mallctl_p, dlsym(RTLD_DEFAULT, "mallctl"), __ATOMIC_RELAXED);
@@ -96,8 +101,7 @@ static size_t heap_in_use(void)
         dlerror();
         __atomic_store_n(&probed, 1, __ATOMIC_RELEASE);
     }
-    if (mallctl_p) {
-        tc_mallctl_fn mallctl = (tc_mallctl_fn)__atomic_load_n(&mallctl_p, __ATOMIC_RELAXED);
+    if ((mallctl = (tc_mallctl_fn)__atomic_load_n(&mallctl_p, __ATOMIC_RELAXED))) {
         uint64_t epoch = 1;
         size_t allocated = 0, len = sizeof(epoch);
         mallctl("epoch", &epoch, &len, &epoch, sizeof(epoch)); /* refresh the statistics */
@@ -105,9 +109,7 @@ static size_t heap_in_use(void)
         if (mallctl("stats.allocated", &allocated, &len, NULL, 0) == 0)
             return allocated;
     }
-    if (tcprop_p) {
-        tc_tcmalloc_prop_fn prop =
-            (tc_tcmalloc_prop_fn)__atomic_load_n(&tcprop_p, __ATOMIC_RELAXED);
+    if ((prop = (tc_tcmalloc_prop_fn)__atomic_load_n(&tcprop_p, __ATOMIC_RELAXED))) {
         size_t allocated = 0;
         if (prop("generic.current_allocated_bytes", &allocated))
             return allocated;
