@@ -81,10 +81,13 @@ $(BUILD)/libtrustcache.so: $(SHIM_PREBUILT) | $(BUILD)
 	cp $(SHIM_PREBUILT) $@
 endif
 
-# ASan+UBSan build: preload libasan first (see tests).
+# ASan+UBSan build: preload libasan first (see tests).  The same flags build
+# the ASan fault-injection shim (mk/fault.mk).
+SHIM_ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+                   -fno-sanitize-recover=undefined
 $(BUILD)/asan/libtrustcache.so: $(SHIM_SRCS) $(SHIM_HDRS) $(BUILD)/exports.map | deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	$(CC) $(BASEFLAGS) $(SHIM_ASAN_FLAGS) \
 	  -shared -o $@ $(SHIM_SRCS) -Wl,--version-script=$(BUILD)/exports.map $(SHIM_LDLIBS)
 
 # TSan build.

@@ -30,8 +30,7 @@ $(FAULT_SHIM): $(SHIM_SRCS) $(SHIM_HDRS) $(BUILD)/exports.map | deps-build
 
 $(FAULT_ASAN_SHIM): $(SHIM_SRCS) $(SHIM_HDRS) $(BUILD)/exports.map | deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-	  -fno-sanitize-recover=undefined -DTC_FAULT_INJECTION -include shim/fault.h \
+	$(CC) $(BASEFLAGS) $(SHIM_ASAN_FLAGS) -DTC_FAULT_INJECTION -include shim/fault.h \
 	  -shared -o $@ $(SHIM_SRCS) -Wl,--version-script=$(BUILD)/exports.map $(SHIM_LDLIBS)
 
 .PHONY: check-fault check-fault-asan deps-fault
