@@ -59,3 +59,15 @@ const char *tc_compat_default_store_uri(const struct tc_ossl *o, const char *def
 {
     return o->version_num < 0x30400000UL ? default_dir : NULL;
 }
+
+int tc_compat_repoint_verification(X509_STORE_CTX *sctx, X509_STORE *from, X509_STORE *to)
+{
+    /* The first field, read and written with its own type; nothing else of
+     * the struct is assumed. */
+    X509_STORE **first = (X509_STORE **)(void *)sctx;
+
+    if (!sctx || !from || !to || *first != from)
+        return 0;
+    *first = to;
+    return 1;
+}

@@ -23,4 +23,13 @@ int tc_compat_is_file_lookup(struct tc_ossl *o, X509_LOOKUP *lu);
  */
 const char *tc_compat_default_store_uri(const struct tc_ossl *o, const char *default_dir);
 
+/*
+ * Points a verification in progress at `to` instead of `from`, so the rest of
+ * it looks up issuers and CRLs in `to`, as it would have in a store the
+ * callback changed.  OpenSSL has no setter: x509_store_ctx_st has begun with
+ * the store pointer from 1.1.0 on, and the field is written only if it holds
+ * exactly what X509_STORE_CTX_get0_store returned.  Returns 1 if done.
+ */
+int tc_compat_repoint_verification(X509_STORE_CTX *sctx, X509_STORE *from, X509_STORE *to);
+
 #endif

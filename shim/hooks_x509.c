@@ -194,3 +194,26 @@ TC_EXPORT int X509_verify_cert(X509_STORE_CTX *sctx)
     tc_template_verification_end(previous);
     return rc;
 }
+
+/*
+ * A verify callback's way to the store its connection verifies against, and
+ * the last way an application could reach a shared template.  A call from
+ * outside OpenSSL gets the verifying context's own store instead (made now if
+ * needed), so whatever the callback adds or sets stays with that context, as
+ * it would without the shim.  OpenSSL's own calls only read: they pass.
+ */
+TC_EXPORT X509_STORE *X509_STORE_CTX_get0_store(const X509_STORE_CTX *sctx)
+{
+    TC_TARGET(X509_STORE_CTX_get0_store);
+    X509_STORE *store;
+
+    if (!real)
+        return NULL;
+    store = real(sctx);
+    if (!store || tc_bypass() || tc_ossl_is_internal(o, __builtin_return_address(0)))
+        return store;
+    tc_guard_enter();
+    store = tc_template_verify_store(o, (X509_STORE_CTX *)sctx, store);
+    tc_guard_leave();
+    return store;
+}

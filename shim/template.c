@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "config.h"
 #include "guard.h"
 #include "stats.h"
@@ -401,22 +402,33 @@ static __thread struct tc_ctx_rec *tc_verifying __attribute__((tls_model("initia
  * store was built; only a store that is not the private one is looked up
  * as a possible template.
  */
+/* The context whose connection `sctx` verifies, and its record; NULL if none. */
+static struct tc_ctx_rec *verifying_context(struct tc_ossl *o, X509_STORE_CTX *sctx, SSL_CTX **ctx)
+{
+    SSL *ssl;
+    int idx;
+
+    *ctx = NULL;
+    if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) <= 0 ||
+        !o->SSL_get_ex_data_X509_STORE_CTX_idx || !o->SSL_get_SSL_CTX)
+        return NULL;
+    idx = o->SSL_get_ex_data_X509_STORE_CTX_idx();
+    ssl = idx >= 0 ? o->X509_STORE_CTX_get_ex_data(sctx, idx) : NULL;
+    *ctx = ssl ? o->SSL_get_SSL_CTX(ssl) : NULL;
+    return *ctx ? tc_ctx_lookup(o, *ctx) : NULL;
+}
+
 struct tc_ctx_rec *tc_template_verification_begin(struct tc_ossl *o, X509_STORE_CTX *sctx)
 {
     struct tc_ctx_rec *previous = tc_verifying, *rec;
     X509_STORE *store;
-    SSL *ssl;
-    int idx;
+    SSL_CTX *ctx;
 
-    if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) <= 0 ||
-        !o->SSL_get_ex_data_X509_STORE_CTX_idx || !o->SSL_get_SSL_CTX)
+    if (!(rec = verifying_context(o, sctx, &ctx)))
         return previous;
     store = o->X509_STORE_CTX_get0_store(sctx);
-    idx = o->SSL_get_ex_data_X509_STORE_CTX_idx();
-    ssl = idx >= 0 ? o->X509_STORE_CTX_get_ex_data(sctx, idx) : NULL;
-    rec = ssl ? tc_ctx_lookup(o, o->SSL_get_SSL_CTX(ssl)) : NULL;
     TC_FENCE(__ATOMIC_ACQUIRE); /* the store pointer was read before own_store */
-    if (!rec || !store || __atomic_load_n(&rec->own_store, __ATOMIC_ACQUIRE) == store ||
+    if (!store || __atomic_load_n(&rec->own_store, __ATOMIC_ACQUIRE) == store ||
         !tc_store_template(o, store))
         return previous;
     __atomic_store_n(&rec->verified, 1, __ATOMIC_RELAXED);
@@ -612,6 +624,52 @@ static void privatize_locked(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec 
     o->SSL_CTX_set_cert_store(ctx, own);
     rec->state = TC_CTX_PRIVATE; /* only now: the store handed out is the private one */
     TC_COUNT(stores_privatized, 1);
+}
+
+/* ---- a verification's store handed out ------------------------------- */
+
+/* An unknown X509_STORE_CTX layout: say once that isolation held but the
+ * verification in progress kept the shared store. */
+static void warn_not_repointed(void)
+{
+    static int said;
+    static const char line[] =
+        "trustcache: a verify callback took its CA store; later handshakes use the context's "
+        "own copy, this one finishes on the shared store\n";
+
+    if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED) &&
+        write(STDERR_FILENO, line, sizeof(line) - 1) < 0)
+        return;
+}
+
+/*
+ * X509_STORE_CTX_get0_store from outside OpenSSL (a verify callback): the
+ * caller may add a CA or CRL, or set flags, on what it gets.  Without the
+ * shim that store is the verifying context's own; a template is shared by
+ * every context with the same recipe, so it is never handed out.  The context
+ * gets its private copy first (as SSL_CTX_get_cert_store would give it) and
+ * keeps it for its later handshakes; the verification in progress is pointed
+ * at that copy too, so the rest of it sees what the callback adds, exactly as
+ * it would have seen it in the context's own store (DESIGN.md).
+ */
+X509_STORE *tc_template_verify_store(struct tc_ossl *o, X509_STORE_CTX *sctx, X509_STORE *store)
+{
+    struct tc_ctx_rec *rec;
+    X509_STORE *own = NULL;
+    SSL_CTX *ctx;
+
+    if (!store || !tc_store_template(o, store) || !(rec = verifying_context(o, sctx, &ctx)))
+        return store;
+    rec_lock(rec);
+    if (rec->state == TC_CTX_SHARED && rec->tmpl && rec->tmpl->store == store)
+        privatize_locked(o, ctx, rec);
+    own = __atomic_load_n(&rec->own_store, __ATOMIC_ACQUIRE);
+    rec_unlock(rec);
+    if (!own)
+        return store; /* no private copy could be made: the template was retired */
+    if (!tc_compat_repoint_verification(sctx, store, own))
+        warn_not_repointed();
+    return own;
 }
 
 /* ---- mutations through a template pointer ---------------------------- */

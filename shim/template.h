@@ -80,6 +80,14 @@ void tc_templates_unlock_after_fork(struct tc_ossl *o, int in_child);
 struct tc_ctx_rec *tc_template_verification_begin(struct tc_ossl *o, X509_STORE_CTX *sctx);
 void tc_template_verification_end(struct tc_ctx_rec *previous);
 
+/*
+ * X509_STORE_CTX_get0_store called from outside OpenSSL returned `store`:
+ * the store to give the caller instead.  A template is never handed out: the
+ * verifying context gets its private copy, the verification continues on it,
+ * and that copy is returned.  Anything else is returned as it is.
+ */
+X509_STORE *tc_template_verify_store(struct tc_ossl *o, X509_STORE_CTX *sctx, X509_STORE *store);
+
 /* An object was just added to `store`: a lazy load, if a verification on it runs. */
 void tc_template_note_lazy(struct tc_ossl *o, X509_STORE *store, void *obj, int is_crl);
 

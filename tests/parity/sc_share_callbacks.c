@@ -1,11 +1,15 @@
 /*
  * Verify callbacks: X509_STORE_CTX_get0_store() hands a callback the store a
- * context verifies with, which with the shim may be a shared template. The
- * context whose callback changes that store must behave as with OpenSSL
- * alone, and contexts created afterwards must not inherit the change. (Other
- * contexts already on the same template do see it: a documented limit, so no
- * scenario here keeps one alive across the change.)
+ * context verifies with.  With the shim that context may share a template
+ * with others; what the callback adds or sets must stay with the context
+ * whose verification it is (for its later handshakes too, and for the rest
+ * of the verification in progress), as with OpenSSL alone.  Contexts that
+ * shared the store before the change, and contexts created after it, never
+ * see it.
  */
+
+#include <stdlib.h>
+
 #include "harness.h"
 #include "scenarios.h"
 
@@ -42,8 +46,8 @@ static int keep_verify_store(int ok, X509_STORE_CTX *sctx)
     return ok;
 }
 
-/* The tainting path: the context's own trust changes as with OpenSSL alone;
- * every context created afterwards starts from the file's content only. */
+/* The context's own trust changes as with OpenSSL alone; every context
+ * created afterwards starts from the file's content only. */
 void sc_share_verify_cb_adds_cert(void)
 {
     SSL_CTX *c1 = client_ctx(), *c2, *c3;
@@ -97,4 +101,156 @@ void sc_share_verify_cb_store_reused(void)
     SSL_CTX_free(c3);
     SSL_CTX_free(c4);
     cb_kept = NULL;
+}
+
+/* ------------------------------------- early, mutating and late contexts */
+
+/* A context sharing the template before the callback runs (early), the one
+ * whose callback adds root C (mutating), and one created after (late): only
+ * the mutating context trusts C, at once and for every later handshake. */
+void sc_share_verify_cb_early_late(void)
+{
+    SSL_CTX *early = client_ctx(), *mutating = client_ctx(), *late;
+
+    cb_cert = fixture_cert("caC.pem");
+    cb_done = 0;
+    LOAD(early, "a.pem");
+    HS(early, "leafA", V_OK);
+    SSL_CTX_set_verify(mutating, SSL_VERIFY_PEER, add_through_verify_store);
+    LOAD(mutating, "a.pem");
+    HS(mutating, "leafA", V_OK);
+    TRUST(early, "A", "BC");
+    TRUST(mutating, "AC", "B");
+    late = client_ctx();
+    LOAD(late, "a.pem");
+    TRUST(late, "A", "BC");
+    HS(mutating, "leafC", V_OK);
+    HS(early, "leafC", V_NO_ISSUER);
+    STORE(early, 1, 0);
+    STORE(mutating, 2, 0);
+    STORE(late, 1, 0);
+    X509_free(cb_cert);
+    cb_cert = NULL;
+    SSL_CTX_free(early);
+    SSL_CTX_free(mutating);
+    SSL_CTX_free(late);
+}
+
+/* ------------------------------------------------- a CRL from a callback */
+
+static X509_CRL *cb_crl;
+
+/*
+ * On the host-name mismatch (check_id, before revocation is checked), adds
+ * crlA through the verifying store and lets the mismatch pass: the
+ * revocation check later in the same verification finds that CRL, as it
+ * would in the context's own store without the shim.
+ */
+static int add_crl_on_mismatch(int ok, X509_STORE_CTX *sctx)
+{
+    int err = X509_STORE_CTX_get_error(sctx);
+
+    if (ok)
+        return ok;
+    say("  verify callback: error %d at depth %d", err, X509_STORE_CTX_get_error_depth(sctx));
+    if (err != X509_V_ERR_HOSTNAME_MISMATCH)
+        return ok;
+    if (cb_crl)
+        say("  verify callback: X509_STORE_add_crl(X509_STORE_CTX_get0_store(sctx), crlA) = %d",
+            X509_STORE_add_crl(X509_STORE_CTX_get0_store(sctx), cb_crl));
+    return 1;
+}
+
+/* A context that checks CRLs and expects a host name the leaf lacks. */
+static SSL_CTX *crl_checking_ctx(int mismatch)
+{
+    SSL_CTX *c = client_ctx();
+    X509_VERIFY_PARAM *param = SSL_CTX_get0_param(c);
+
+    CALL(1, X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK));
+    if (mismatch) {
+        SSL_CTX_set_verify(c, SSL_VERIFY_PEER, add_crl_on_mismatch);
+        CALL(1, X509_VERIFY_PARAM_set1_host(param, "mismatch.parity.test", 0));
+    }
+    return c;
+}
+
+void sc_share_verify_cb_adds_crl(void)
+{
+    SSL_CTX *early = crl_checking_ctx(0), *mutating = crl_checking_ctx(1), *late;
+
+    cb_crl = fixture_crl("crlA.pem");
+    LOAD(early, "a.pem");
+    HS(early, "leafArev", V_NO_CRL);
+    LOAD(mutating, "a.pem");
+    say("the CRL is added during the first verification, and revokes leafArev in it");
+    HS(mutating, "leafArev", V_REVOKED);
+    X509_CRL_free(cb_crl);
+    cb_crl = NULL;
+    HS(mutating, "leafArev", V_REVOKED);
+    /* The callback lets the mismatch through: verify=62, handshake ok (the
+     * transcript holds both, compared with OpenSSL's). */
+    HS(mutating, "leafA", ANY_RC);
+    HS(early, "leafArev", V_NO_CRL);
+    late = crl_checking_ctx(0);
+    LOAD(late, "a.pem");
+    HS(late, "leafArev", V_NO_CRL);
+    STORE(early, 1, 0);
+    STORE(mutating, 1, 1);
+    STORE(late, 1, 0);
+    SSL_CTX_free(early);
+    SSL_CTX_free(mutating);
+    SSL_CTX_free(late);
+}
+
+/* ------------------------------- the callback while other threads verify */
+
+static SSL_CTX **cb_thread_ctx;
+
+/*
+ * Thread 0's context adds root C from its callback; every other thread
+ * handshakes on its own context sharing the same template meanwhile, and
+ * must never accept leafC, whenever the change happens.
+ */
+static void callback_or_handshake(int index)
+{
+    SSL_CTX *c = cb_thread_ctx[index];
+
+    if (index == 0) {
+        HS(c, "leafA", V_OK);
+        HS(c, "leafC", V_OK);
+        return;
+    }
+    for (int round = 0; round < 8; round++) {
+        HS(c, "leafA", V_OK);
+        HS(c, "leafC", V_NO_ISSUER);
+    }
+}
+
+void sc_share_verify_cb_threads(void)
+{
+    int i;
+
+    cb_cert = fixture_cert("caC.pem");
+    cb_done = 0;
+    cb_thread_ctx = calloc((size_t)parity_threads, sizeof(*cb_thread_ctx));
+    for (i = 0; cb_thread_ctx && i < parity_threads; i++) {
+        cb_thread_ctx[i] = client_ctx();
+        if (i == 0)
+            SSL_CTX_set_verify(cb_thread_ctx[i], SSL_VERIFY_PEER, add_through_verify_store);
+        LOAD(cb_thread_ctx[i], "a.pem");
+    }
+    if (!cb_thread_ctx) {
+        unexpected("out of memory");
+        return;
+    }
+    run_workers(callback_or_handshake);
+    for (i = 0; i < parity_threads; i++) {
+        TRUST(cb_thread_ctx[i], i == 0 ? "AC" : "A", i == 0 ? "B" : "BC");
+        SSL_CTX_free(cb_thread_ctx[i]);
+    }
+    free(cb_thread_ctx);
+    cb_thread_ctx = NULL;
+    X509_free(cb_cert);
+    cb_cert = NULL;
 }

@@ -83,6 +83,9 @@ void sc_share_file_order(void);
 /* sc_share_callbacks.c: stores reached from verify callbacks */
 void sc_share_verify_cb_adds_cert(void);
 void sc_share_verify_cb_store_reused(void);
+void sc_share_verify_cb_early_late(void);
+void sc_share_verify_cb_adds_crl(void);
+void sc_share_verify_cb_threads(void);
 
 /* sc_share_lookups.c: hash dirs, SSL_CERT_DIR, enumeration */
 void sc_share_cert_dir_recipes(void);
