@@ -1,14 +1,25 @@
 /*
- * Filling the cache: OpenSSL's own loader parses the file into a scratch
- * store, so every parsing rule stays OpenSSL's (CRLs, TRUSTED CERTIFICATE aux
- * data, skipped PEM types, errors).  The shim only takes the objects out.
+ * Filling the cache: the file is read with OpenSSL's own public readers, the
+ * ones its loaders call (crypto/x509/by_file.c), in the same way:
  *
- * Order matters: the store keeps objects in the order they were added (3.0
- * re-sorts stably on lookup, 3.5 scans linearly), and chain building picks the
- * first matching issuer.  A scratch store's own stack is not in file order,
- * so while the loader runs, the X509_STORE_add_cert/add_crl hooks record each
- * object it adds, in order.  Where a build does not route those calls through
- * the PLT, the capture comes back incomplete and the load is not cached.
+ *   cert+crl, PEM  PEM_X509_INFO_read_bio_ex, then each item's certificate
+ *                  and CRL in file order; the count is what
+ *                  X509_load_cert_crl_file_ex returns;
+ *   cert, PEM      PEM_read_bio_X509_AUX until the first "no start line"
+ *                  after at least one certificate (X509_load_cert_file_ex);
+ *   cert, DER      one d2i_X509_bio.
+ *
+ * So every parsing rule stays OpenSSL's (CRLs, TRUSTED CERTIFICATE aux data,
+ * skipped PEM types), and the objects come out in file order without seeing
+ * any call OpenSSL makes to itself: builds linked -Bsymbolic (Debian's 3.6
+ * and later) never let such calls reach a hook.  Order matters: the store
+ * keeps objects in the order they were added (3.0 re-sorts stably on lookup,
+ * 3.5 scans linearly), and chain building picks the first matching issuer.
+ * Anything that is not a clean success (an error on the queue, nothing
+ * found) is never cached: the caller's real call runs and reports it.  The
+ * objects are then added to a scratch store, which drops duplicates exactly
+ * as the caller's store will; the parity and differential fuzz suites hold
+ * the result against the real loader.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,20 +31,17 @@
 #define TC_SENTINEL_REASON 0x7ab
 #define TC_SENTINEL_CODE   ERR_PACK(ERR_LIB_USER, 0, TC_SENTINEL_REASON)
 
+/* The objects read, in file order, each with one reference of ours. */
 struct capture {
-    X509_STORE *store;
     void **objs;
     unsigned char *is_crl;
     int n, cap, failed;
 };
 
-static __thread struct capture *tc_capture __attribute__((tls_model("initial-exec")));
-
-void tc_capture_added(struct tc_ossl *o, X509_STORE *store, void *obj, int is_crl)
+/* Appends `obj`, taking a reference; marks the capture failed if it cannot. */
+static void capture_add(struct tc_ossl *o, struct capture *c, void *obj, int is_crl)
 {
-    struct capture *c = tc_capture;
-
-    if (!c || c->store != store || c->failed)
+    if (c->failed)
         return;
     if (c->n == c->cap) {
         int cap = c->cap ? c->cap * 2 : 256;
@@ -48,7 +56,6 @@ void tc_capture_added(struct tc_ossl *o, X509_STORE *store, void *obj, int is_cr
         c->is_crl = flags;
         c->cap = cap;
     }
-    /* Held so a duplicate the loader frees cannot have its address reused. */
     if (!(is_crl ? o->X509_CRL_up_ref(obj) : o->X509_up_ref(obj))) {
         c->failed = 1;
         return;
@@ -66,11 +73,104 @@ static void release_obj(struct tc_ossl *o, void *obj, int is_crl)
         o->X509_free(obj);
 }
 
-int tc_real_loader(struct tc_ossl *o, X509_LOOKUP *lu, const struct tc_source *src)
+static void capture_release(struct tc_ossl *o, struct capture *c)
 {
-    if (src->kind == TC_KIND_CERT_CRL)
-        return o->X509_load_cert_crl_file_ex(lu, src->path, src->type, src->libctx, src->propq);
-    return o->X509_load_cert_file_ex(lu, src->path, src->type, src->libctx, src->propq);
+    while (c->n > 0) {
+        c->n--;
+        release_obj(o, c->objs[c->n], c->is_crl[c->n]);
+    }
+    free(c->objs);
+    free(c->is_crl);
+}
+
+/* PEM certificates and CRLs, as X509_load_cert_crl_file_ex reads them. */
+static int read_cert_crl_pem(struct tc_ossl *o, BIO *in, const struct tc_source *src,
+                             struct capture *c)
+{
+    STACK_OF(X509_INFO) *inf =
+        o->PEM_X509_INFO_read_bio_ex(in, NULL, NULL, "", src->libctx, src->propq);
+    int i, count = 0;
+
+    if (!inf)
+        return 0;
+    for (i = 0; i < o->OPENSSL_sk_num((const OPENSSL_STACK *)inf); i++) {
+        const X509_INFO *item = o->OPENSSL_sk_value((const OPENSSL_STACK *)inf, i);
+        if (item->x509) {
+            capture_add(o, c, item->x509, 0);
+            count++;
+        }
+        if (item->crl) {
+            capture_add(o, c, item->crl, 1);
+            count++;
+        }
+    }
+    o->OPENSSL_sk_pop_free((OPENSSL_STACK *)inf, (OPENSSL_sk_freefunc)o->X509_INFO_free);
+    return count;
+}
+
+/* PEM certificates only, as X509_load_cert_file_ex reads them. */
+static int read_cert_pem(struct tc_ossl *o, BIO *in, struct capture *c)
+{
+    X509 *x;
+    int count = 0;
+
+    for (;;) {
+        o->ERR_set_mark();
+        if (!(x = o->PEM_read_bio_X509_AUX(in, NULL, NULL, ""))) {
+            if (ERR_GET_REASON(o->ERR_peek_last_error()) == PEM_R_NO_START_LINE && count > 0) {
+                o->ERR_pop_to_mark();
+                return count;
+            }
+            o->ERR_clear_last_mark();
+            return 0;
+        }
+        o->ERR_clear_last_mark();
+        capture_add(o, c, x, 0);
+        o->X509_free(x);
+        count++;
+    }
+}
+
+/* One DER certificate, as X509_load_cert_file_ex reads it. */
+static int read_cert_der(struct tc_ossl *o, BIO *in, struct capture *c)
+{
+    X509 *x = o->d2i_X509_bio(in, NULL);
+
+    if (!x)
+        return 0;
+    capture_add(o, c, x, 0);
+    o->X509_free(x);
+    return 1;
+}
+
+/* Reads `src` in file order into `c`; returns what the real loader would. */
+static int read_in_file_order(struct tc_ossl *o, const struct tc_source *src, struct capture *c)
+{
+    BIO *in = o->BIO_new_file(src->path, "rb");
+    int count = 0;
+
+    if (!in)
+        return 0;
+    if (src->kind == TC_KIND_CERT_CRL && src->type == X509_FILETYPE_PEM)
+        count = read_cert_crl_pem(o, in, src, c);
+    else if (src->type == X509_FILETYPE_PEM)
+        count = read_cert_pem(o, in, c);
+    else if (src->type == X509_FILETYPE_ASN1)
+        count = read_cert_der(o, in, c);
+    o->BIO_free(in);
+    return count;
+}
+
+/* Adds the capture to `store` in order: the store drops duplicates. */
+static int add_all(struct tc_ossl *o, X509_STORE *store, const struct capture *c)
+{
+    int i;
+
+    for (i = 0; i < c->n; i++)
+        if (!(c->is_crl[i] ? o->X509_STORE_add_crl(store, c->objs[i])
+                           : o->X509_STORE_add_cert(store, c->objs[i])))
+            return 0;
+    return 1;
 }
 
 /*
@@ -96,7 +196,7 @@ static size_t estimate_heap(struct tc_ossl *o, const struct tc_bundle *b)
 }
 
 /*
- * Keeps, in capture order, the first occurrence of each object the store
+ * Keeps, in file order, the first occurrence of each object the store
  * actually holds (duplicates are dropped by the store).  Moves the capture's
  * references into the bundle.  Returns 0 if the capture does not account for
  * every object in the store.
@@ -135,6 +235,7 @@ static int take_in_file_order(struct tc_ossl *o, struct capture *c, X509_STORE *
         kept++;
     }
     b->nobjs = kept;
+    c->n = 0; /* every reference was moved or released */
     free(seen);
     free(members);
     return b->objs && b->is_crl && kept == nmembers && nmembers > 0;
@@ -153,10 +254,9 @@ struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
 {
     struct capture cap = {0};
     struct tc_bundle *b = tc_bundle_new(o->cache, content_key, sha);
-    X509_STORE *scratch;
-    X509_LOOKUP *lu;
+    X509_STORE *scratch = NULL;
     uint64_t t0;
-    int rc = 0, clean = 0, complete = 0;
+    int rc, clean, complete = 0;
 
     *why = TC_PT_INTERNAL;
     if (!b)
@@ -164,32 +264,21 @@ struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
     o->ERR_set_mark();
     push_sentinel(o);
     t0 = tc_now_ns();
-    scratch = o->X509_STORE_new();
-    lu = scratch ? o->X509_STORE_add_lookup(scratch, o->X509_LOOKUP_file()) : NULL;
-    if (lu) {
-        cap.store = scratch;
-        tc_capture = &cap;
-        rc = tc_real_loader(o, lu, src);
-        tc_capture = NULL;
-        clean = rc > 0 && o->ERR_peek_last_error() == TC_SENTINEL_CODE && !cap.failed;
-        if (clean)
-            complete = take_in_file_order(o, &cap, scratch, b);
-        else
-            while (cap.n-- > 0)
-                release_obj(o, cap.objs[cap.n], cap.is_crl[cap.n]);
-    }
+    rc = read_in_file_order(o, src, &cap);
+    clean = rc > 0 && o->ERR_peek_last_error() == TC_SENTINEL_CODE && !cap.failed;
+    if (clean && (scratch = o->X509_STORE_new()) && add_all(o, scratch, &cap))
+        complete = take_in_file_order(o, &cap, scratch, b);
     o->X509_STORE_free(scratch);
     b->parse_ns = tc_now_ns() - t0;
     b->count = rc;
     o->ERR_pop_to_mark();
-    free(cap.objs);
-    free(cap.is_crl);
+    capture_release(o, &cap);
     if (clean && complete) {
         b->heap_bytes = estimate_heap(o, b);
         return b;
     }
-    if (lu)
-        *why = clean ? TC_PT_ORDER_UNKNOWN : TC_PT_LOAD_FAILED;
+    if (!clean)
+        *why = TC_PT_LOAD_FAILED;
     tc_bundle_release(b);
     return NULL;
 }

@@ -83,13 +83,10 @@ void tc_conn_atfork_parent(void);
 void tc_conn_atfork_child(void);
 
 /* ---- bundle_fill.c: parsing a bundle with OpenSSL's own loader ---------- */
-int tc_real_loader(struct tc_ossl *o, X509_LOOKUP *lu, const struct tc_source *src);
 struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
                                   const unsigned char *sha, const struct tc_source *src,
                                   enum tc_passthrough *why);
 void tc_bundle_release_objects(struct tc_bundle *b, void *arg);
-/* Called by the X509_STORE_add_cert/add_crl hooks after a successful add. */
-void tc_capture_added(struct tc_ossl *o, X509_STORE *store, void *obj, int is_crl);
 
 /* ---- bundle_replay.c: adding a bundle to a caller's store --------------- */
 int tc_bundle_replay(struct tc_ossl *o, X509_STORE *store, struct tc_bundle *b);

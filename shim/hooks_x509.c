@@ -100,18 +100,15 @@ TC_EXPORT int X509_load_cert_file(X509_LOOKUP *lu, const char *file, int type)
 }
 
 /*
- * Store additions.  While the shim parses a bundle into its scratch store,
- * they record the order in which OpenSSL's loader adds objects
- * (bundle_fill.c); during a verification on a shared store they record what
- * hash-dir lookups load (template.c); and they guard shared templates.
- * Otherwise they forward untouched.
+ * Store additions.  During a verification on a shared store they record what
+ * hash-dir lookups load (template.c), where the build lets OpenSSL's own
+ * calls reach a hook; and they guard shared templates.  Otherwise they
+ * forward untouched.
  */
 static int added(struct tc_ossl *o, X509_STORE *store, void *obj, int is_crl, int rc)
 {
-    if (rc == 1) {
-        tc_capture_added(o, store, obj, is_crl);
+    if (rc == 1)
         tc_template_note_lazy(o, store, obj, is_crl);
-    }
     return rc;
 }
 
@@ -182,16 +179,16 @@ TC_EXPORT int X509_verify_cert(X509_STORE_CTX *sctx)
 {
     TC_TARGET(X509_verify_cert);
 
-    struct tc_ctx_rec *previous;
+    struct tc_verification v;
     int rc;
 
     if (!real)
         return -1;
     if (tc_bypass())
         return real(sctx);
-    previous = tc_template_verification_begin(o, sctx);
+    tc_template_verification_begin(o, sctx, &v);
     rc = real(sctx);
-    tc_template_verification_end(previous);
+    tc_template_verification_end(o, &v);
     return rc;
 }
 

@@ -47,6 +47,8 @@ struct tc_ossl {
     int lookup_method_offset;       /* compat.c; -1 when the layout is unknown */
     uintptr_t crypto_lo, crypto_hi; /* address ranges of this copy's libcrypto */
     uintptr_t ssl_lo, ssl_hi;       /* ... and libssl (0 until seen) */
+    int crypto_symbolic;            /* libcrypto binds its calls to itself (-Bsymbolic):
+                                       no hook sees what it calls internally */
     int ready;                      /* copy_state.c: indices and cache created */
     pthread_mutex_t init_lock;
     struct tc_cache *cache;

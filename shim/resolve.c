@@ -163,7 +163,7 @@ static void check_activation(struct tc_ossl *o)
     o->active = 1;
 }
 
-static void object_range(const void *addr, uintptr_t *lo, uintptr_t *hi);
+static int object_range(const void *addr, uintptr_t *lo, uintptr_t *hi);
 static int in_shim(const void *caller);
 
 /* A table built from one handle; NULL if the handle reaches no libcrypto. */
@@ -186,7 +186,7 @@ static struct tc_ossl *copy_build(void *handle, enum tc_resolution res)
 #ifdef TC_FAULT_INJECTION
     tc_fault_wrap_table(o); /* fault-injection test build only: see fault.c */
 #endif
-    object_range((void *)o->OpenSSL_version_num, &o->crypto_lo, &o->crypto_hi);
+    o->crypto_symbolic = object_range((void *)o->OpenSSL_version_num, &o->crypto_lo, &o->crypto_hi);
     if (o->SSL_CTX_new)
         object_range((void *)o->SSL_CTX_new, &o->ssl_lo, &o->ssl_hi);
     o->ctx_ex_index = -1;
@@ -255,7 +255,25 @@ struct find_object {
     uintptr_t lo, hi;
     const char *name;
     int found;
+    int symbolic; /* linked -Bsymbolic (DT_SYMBOLIC, or DF_SYMBOLIC in DT_FLAGS) */
 };
+
+/* Does the object bind its own references to its own definitions? */
+static int binds_symbolically(const struct dl_phdr_info *info)
+{
+    int i;
+
+    for (i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        const ElfW(Dyn) * d;
+        if (ph->p_type != PT_DYNAMIC)
+            continue;
+        for (d = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr); d->d_tag != DT_NULL; d++)
+            if (d->d_tag == DT_SYMBOLIC || (d->d_tag == DT_FLAGS && (d->d_un.d_val & DF_SYMBOLIC)))
+                return 1;
+    }
+    return 0;
+}
 
 static int find_object_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -278,18 +296,21 @@ static int find_object_cb(struct dl_phdr_info *info, size_t size, void *data)
         f->hi = hi;
         f->name = info->dlpi_name;
         f->found = 1;
+        f->symbolic = binds_symbolically(info);
         return 1;
     }
     return 0;
 }
 
-static void object_range(const void *addr, uintptr_t *lo, uintptr_t *hi)
+/* The address range of the object holding `addr`; returns 1 if it binds symbolically. */
+static int object_range(const void *addr, uintptr_t *lo, uintptr_t *hi)
 {
     struct find_object f = {.addr = (uintptr_t)addr};
 
     dl_iterate_phdr(find_object_cb, &f);
     *lo = f.found ? f.lo : 0;
     *hi = f.found ? f.hi : 0;
+    return f.found && f.symbolic;
 }
 
 int tc_ossl_is_internal(const struct tc_ossl *o, const void *caller)

@@ -25,6 +25,12 @@ struct tc_template {
     int tainted;       /* atomic */
     int in_table;      /* table lock */
     uint64_t last_used;
+    /* Where libcrypto binds its own calls (-Bsymbolic), no hook sees a
+     * hash-dir lookup add to the store: what it held at the last look,
+     * sorted by address, tells the new objects apart (tc_verification). */
+    unsigned known_lockword; /* word lock: guards the two below */
+    void **known;
+    int nknown;
     UT_hash_handle hh;
 };
 
@@ -165,6 +171,7 @@ static void template_free(struct tc_ossl *o, struct tc_template *t)
     }
     for (i = 0; i < t->nsteps; i++)
         tc_step_clear(&t->steps[i]);
+    free(t->known);
     free(t->steps);
     free(t->propq);
     free(t->key);
@@ -312,6 +319,8 @@ static struct tc_template *template_build(struct tc_ossl *o, const struct tc_ctx
         template_free(o, t);
         return NULL;
     }
+    if (o->crypto_symbolic)
+        t->known = tc_store_members(o, t->store, &t->nknown);
     return t;
 }
 
@@ -418,25 +427,97 @@ static struct tc_ctx_rec *verifying_context(struct tc_ossl *o, X509_STORE_CTX *s
     return *ctx ? tc_ctx_lookup(o, *ctx) : NULL;
 }
 
-struct tc_ctx_rec *tc_template_verification_begin(struct tc_ossl *o, X509_STORE_CTX *sctx)
+static void release_obj_ref(struct tc_ossl *o, void *obj, int is_crl)
 {
-    struct tc_ctx_rec *previous = tc_verifying, *rec;
+    if (is_crl)
+        o->X509_CRL_free(obj);
+    else
+        o->X509_free(obj);
+}
+
+/* Objects in `store` now (under its lock). */
+static int store_count(struct tc_ossl *o, X509_STORE *store)
+{
+    int n;
+
+    o->X509_STORE_lock(store);
+    n = o->OPENSSL_sk_num((const OPENSSL_STACK *)o->X509_STORE_get0_objects(store));
+    o->X509_STORE_unlock(store);
+    return n;
+}
+
+void tc_template_verification_begin(struct tc_ossl *o, X509_STORE_CTX *sctx,
+                                    struct tc_verification *v)
+{
+    struct tc_ctx_rec *rec;
     X509_STORE *store;
     SSL_CTX *ctx;
 
+    memset(v, 0, sizeof(*v));
+    v->previous = tc_verifying;
+    v->before = -1;
     if (!(rec = verifying_context(o, sctx, &ctx)))
-        return previous;
+        return;
     store = o->X509_STORE_CTX_get0_store(sctx);
     TC_FENCE(__ATOMIC_ACQUIRE); /* the store pointer was read before own_store */
     if (!store || __atomic_load_n(&rec->own_store, __ATOMIC_ACQUIRE) == store ||
         !tc_store_template(o, store))
-        return previous;
+        return;
     __atomic_store_n(&rec->verified, 1, __ATOMIC_RELAXED);
     tc_verifying = rec;
-    return previous;
+    v->rec = rec;
+    v->store = store;
+    if (o->crypto_symbolic)
+        v->before = store_count(o, store);
 }
 
-void tc_template_verification_end(struct tc_ctx_rec *previous) { tc_verifying = previous; }
+static void remember_lazy(struct tc_ossl *o, struct tc_ctx_rec *rec, void *obj, int is_crl);
+
+/*
+ * Where no hook sees hash-dir loads, they are found by what the template
+ * holds after the verification and did not hold before.  Two verifications
+ * on one template that load at the same moment may attribute each other's
+ * loads (enumeration of a private copy only: trust is the same).
+ */
+static void note_new_objects(struct tc_ossl *o, struct tc_ctx_rec *rec, X509_STORE *store)
+{
+    struct tc_template *t = tc_store_template(o, store);
+    unsigned char *crl = NULL;
+    void **objs, **sorted;
+    int n = 0, i;
+
+    if (!t)
+        return;
+    tc_word_lock(&t->known_lockword);
+    objs = tc_store_objects(o, store, &n, &crl, 1);
+    sorted = objs ? malloc(sizeof(*sorted) * (size_t)n) : NULL;
+    for (i = 0; objs && i < n; i++) {
+        if (!t->known ||
+            !bsearch(&objs[i], t->known, (size_t)t->nknown, sizeof(*t->known), tc_ptr_cmp))
+            remember_lazy(o, rec, objs[i], crl[i]);
+    }
+    if (sorted) {
+        memcpy(sorted, objs, sizeof(*sorted) * (size_t)n);
+        qsort(sorted, (size_t)n, sizeof(*sorted), tc_ptr_cmp);
+        free(t->known);
+        t->known = sorted;
+        t->nknown = n;
+    } else if (n) {
+        rec->lazy_lost = 1; /* could not tell: its private copy takes everything */
+    }
+    tc_word_unlock(&t->known_lockword);
+    for (i = 0; objs && i < n; i++)
+        release_obj_ref(o, objs[i], crl[i]);
+    free(objs);
+    free(crl);
+}
+
+void tc_template_verification_end(struct tc_ossl *o, struct tc_verification *v)
+{
+    tc_verifying = v->previous;
+    if (v->rec && v->before >= 0 && store_count(o, v->store) > v->before)
+        note_new_objects(o, v->rec, v->store);
+}
 
 /*
  * Doubles the context's lazy-load arrays; record lock held.  Copies, then
@@ -466,12 +547,9 @@ static void grow_lazy(struct tc_ctx_rec *rec)
     free(old_crl);
 }
 
-void tc_template_note_lazy(struct tc_ossl *o, X509_STORE *store, void *obj, int is_crl)
+/* Keeps a reference to `obj` as loaded by `rec`'s own lookups. */
+static void remember_lazy(struct tc_ossl *o, struct tc_ctx_rec *rec, void *obj, int is_crl)
 {
-    struct tc_ctx_rec *rec = tc_verifying;
-
-    if (!rec || !rec->tmpl || rec->tmpl->store != store)
-        return;
     rec_lock(rec);
     if (rec->nlazy == rec->lazy_cap)
         grow_lazy(rec);
@@ -484,16 +562,21 @@ void tc_template_note_lazy(struct tc_ossl *o, X509_STORE *store, void *obj, int 
     rec_unlock(rec);
 }
 
+void tc_template_note_lazy(struct tc_ossl *o, X509_STORE *store, void *obj, int is_crl)
+{
+    struct tc_ctx_rec *rec = tc_verifying;
+
+    if (!rec || !rec->tmpl || rec->tmpl->store != store)
+        return;
+    remember_lazy(o, rec, obj, is_crl);
+}
+
 void tc_template_forget_lazy(struct tc_ctx_rec *rec)
 {
     int i;
 
-    for (i = 0; i < rec->nlazy; i++) {
-        if (rec->lazy_crl[i])
-            rec->o->X509_CRL_free(rec->lazy[i]);
-        else
-            rec->o->X509_free(rec->lazy[i]);
-    }
+    for (i = 0; i < rec->nlazy; i++)
+        release_obj_ref(rec->o, rec->lazy[i], rec->lazy_crl[i]);
     free(rec->lazy);
     free(rec->lazy_crl);
     rec->lazy = NULL;
@@ -539,12 +622,8 @@ static int copy_lookup_state(struct tc_ossl *o, struct tc_ctx_rec *rec, X509_STO
          * is more than this context loaded, rather than less. */
         all = tc_store_objects(o, rec->tmpl->store, &n, &crl, 1);
         ok = (all || !n) && add_missing(o, to, all, crl, n);
-        for (i = 0; all && i < n; i++) {
-            if (crl[i])
-                o->X509_CRL_free(all[i]);
-            else
-                o->X509_free(all[i]);
-        }
+        for (i = 0; all && i < n; i++)
+            release_obj_ref(o, all[i], crl[i]);
         free(all);
         free(crl);
     }

@@ -75,10 +75,17 @@ void tc_templates_unlock_after_fork(struct tc_ossl *o, int in_child);
 /*
  * A verification is about to run on `sctx`: while it runs, hash-dir loads
  * into a shared store are remembered for the context it belongs to (its
- * private copy would hold them).  Returns the previous value, for _end.
+ * private copy would hold them).  `v` keeps what _end needs.
  */
-struct tc_ctx_rec *tc_template_verification_begin(struct tc_ossl *o, X509_STORE_CTX *sctx);
-void tc_template_verification_end(struct tc_ctx_rec *previous);
+struct tc_verification {
+    struct tc_ctx_rec *previous; /* the thread's outer verification, if nested */
+    struct tc_ctx_rec *rec;      /* the verifying context, when on a template */
+    X509_STORE *store;           /* that template's store */
+    int before;                  /* its object count, when libcrypto binds its own calls */
+};
+void tc_template_verification_begin(struct tc_ossl *o, X509_STORE_CTX *sctx,
+                                    struct tc_verification *v);
+void tc_template_verification_end(struct tc_ossl *o, struct tc_verification *v);
 
 /*
  * X509_STORE_CTX_get0_store called from outside OpenSSL returned `store`:
