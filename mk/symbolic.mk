@@ -6,11 +6,20 @@
 # that needs OpenSSL's inner calls to reach a hook fails here, on Debian 12.
 #
 #   make check-symbolic    parity (with TRUSTCACHE_SHARE=1 and 0 in one
-#                          process) and Python suites on the -Bsymbolic copies
+#                          process) and Python suites on the -Bsymbolic copies,
+#                          and the thread scenarios under TSan there (lazy
+#                          loads are found by comparing a shared store before
+#                          and after each verification on such builds)
 
 SYMBOLIC_DIR  := $(BUILD)/symbolic
 SYMBOLIC_LIBS := $(SYMBOLIC_DIR)/libcrypto.so.3 $(SYMBOLIC_DIR)/libssl.so.3
 SYMBOLIC_ENV   = LD_LIBRARY_PATH=$(abspath $(SYMBOLIC_DIR))
+
+# The scenarios where verifications on shared stores load through hash
+# directories from many threads at once.
+SYMBOLIC_TSAN_SCENARIOS := share-hashdir-lazy-threads share-handout-during-handshakes \
+                           share-hashdir-enumerate share-hashdir-enumerate-shared \
+                           share-verify-cb-threads threads-first-calls
 
 CHECK_TARGETS += check-symbolic
 
@@ -24,7 +33,8 @@ $(SYMBOLIC_DIR)/%.so.3: tools/set-df-symbolic | deps-check
 	  test -n "$$src" || src=$$(ldconfig -p | awk '$$1 == "$*.so.3" && /x86-64|64bit/ { print $$NF; exit }'); \
 	  python3 tools/set-df-symbolic "$$src" $@
 
-check-symbolic: deps-check $(BUILD)/libtrustcache.so $(BUILD)/tests/parity-harness $(SYMBOLIC_LIBS)
+check-symbolic: deps-check $(BUILD)/libtrustcache.so $(BUILD)/tests/parity-harness $(SYMBOLIC_LIBS) \
+                $(BUILD)/tsan/libtrustcache.so $(BUILD)/tests/parity-harness-tsan
 	@for l in $(SYMBOLIC_LIBS); do \
 	  readelf -d $$l | grep -q 'FLAGS.*SYMBOLIC' || { echo "FAIL $$l: no DF_SYMBOLIC"; exit 1; }; done
 	@$(SYMBOLIC_ENV) ldd $(BUILD)/tests/parity-harness | grep -q '$(abspath $(SYMBOLIC_DIR))/libcrypto.so.3' \
@@ -35,3 +45,7 @@ check-symbolic: deps-check $(BUILD)/libtrustcache.so $(BUILD)/tests/parity-harne
 	@echo "==== Python on OpenSSL linked -Bsymbolic"
 	@$(SYMBOLIC_ENV) $(PY_MACHINE) tests/integration/python/run_checks.py \
 	  --shim $(BUILD)/libtrustcache.so --python $(PY_MACHINE) --python $(PY_DEBIAN)
+	@echo "==== thread scenarios under TSan on OpenSSL linked -Bsymbolic"
+	@$(SYMBOLIC_ENV) $(PARITY_TSAN_ENV) $(PARITY_RUN) --harness $(BUILD)/tests/parity-harness-tsan \
+	  --shim $(BUILD)/tsan/libtrustcache.so --threads $(PARITY_TSAN_THREADS) --no-determinism \
+	  $(SYMBOLIC_TSAN_SCENARIOS)

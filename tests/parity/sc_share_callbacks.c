@@ -221,7 +221,7 @@ static void callback_or_handshake(int index)
         HS(c, "leafC", V_OK);
         return;
     }
-    for (int round = 0; round < 8; round++) {
+    for (int round = 0; round < 3; round++) {
         HS(c, "leafA", V_OK);
         HS(c, "leafC", V_NO_ISSUER);
     }
