@@ -32,7 +32,7 @@ struct tc_bundle {
     int nobjs;
     void **objs; /* X509 * or X509_CRL *, in file order */
     unsigned char *is_crl;
-    size_t heap_bytes;  /* heap the real parse retained */
+    size_t heap_bytes;  /* heap the parsed objects keep (tc_heap_estimate) */
     uint64_t parse_ns;  /* time the real parse took */
     uint64_t serial;    /* unique for the process lifetime */
     int refs;           /* atomic */
@@ -103,6 +103,13 @@ struct tc_bundle *tc_bundle_new(struct tc_cache *c, const char *content_key,
                                 const unsigned char *sha);
 void tc_bundle_hold(struct tc_bundle *b);
 void tc_bundle_release(struct tc_bundle *b);
+
+/*
+ * The heap parsed objects keep, from their count and DER size: a model
+ * calibrated against OpenSSL's own loader under glibc malloc (docs/stats.md),
+ * so no allocator is ever asked.  Saturates instead of overflowing.
+ */
+size_t tc_heap_estimate(int certs, size_t cert_der_bytes, size_t crl_der_bytes);
 
 /*
  * Single flight: one thread at a time fills an entry, so simultaneous first

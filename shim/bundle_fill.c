@@ -10,8 +10,6 @@
  * object it adds, in order.  Where a build does not route those calls through
  * the PLT, the capture comes back incomplete and the load is not cached.
  */
-#include <dlfcn.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,47 +73,26 @@ int tc_real_loader(struct tc_ossl *o, X509_LOOKUP *lu, const struct tc_source *s
     return o->X509_load_cert_file_ex(lu, src->path, src->type, src->libctx, src->propq);
 }
 
-typedef int (*tc_mallctl_fn)(const char *, void *, size_t *, void *, size_t);
-typedef int (*tc_tcmalloc_prop_fn)(const char *, size_t *);
-
 /*
- * Heap in use, from whichever allocator serves malloc: jemalloc and tcmalloc
- * keep their own heaps, which glibc's mallinfo2() does not see.  Used only for
- * the bytes_avoided_estimate of a cache fill.
+ * The heap a parsed bundle keeps, estimated from the objects themselves
+ * (tc_heap_estimate) and never asked of the allocator: glibc's mallinfo2()
+ * walks arenas that are not set up when another allocator owns malloc
+ * (mimalloc, ASan, TSan) and crashed host processes doing concurrent first
+ * loads; and any process-wide figure would also count other threads'
+ * allocations.  i2d with a NULL output only measures the encoding, which a
+ * parsed certificate keeps cached.
  */
-static size_t heap_in_use(void)
+static size_t estimate_heap(struct tc_ossl *o, const struct tc_bundle *b)
 {
-    /* Probed once; two threads may probe at once and store the same values,
-     * so every access is atomic (no pthread_once: a fork while another
-     * thread is inside it would leave the child waiting for ever). */
-    static void *mallctl_p, *tcprop_p;
-    static int probed;
-    struct mallinfo2 mi;
-    tc_mallctl_fn mallctl;
-    tc_tcmalloc_prop_fn prop;
+    size_t cert_der = 0, crl_der = 0;
+    int i, len;
 
-    if (!__atomic_load_n(&probed, __ATOMIC_ACQUIRE)) {
-        __atomic_store_n(&mallctl_p, dlsym(RTLD_DEFAULT, "mallctl"), __ATOMIC_RELAXED);
-        __atomic_store_n(&tcprop_p, dlsym(RTLD_DEFAULT, "MallocExtension_GetNumericProperty"),
-                         __ATOMIC_RELAXED);
-        dlerror();
-        __atomic_store_n(&probed, 1, __ATOMIC_RELEASE);
+    for (i = 0; i < b->nobjs; i++) {
+        len = b->is_crl[i] ? o->i2d_X509_CRL(b->objs[i], NULL) : o->i2d_X509(b->objs[i], NULL);
+        if (len > 0)
+            *(b->is_crl[i] ? &crl_der : &cert_der) += (size_t)len;
     }
-    if ((mallctl = (tc_mallctl_fn)__atomic_load_n(&mallctl_p, __ATOMIC_RELAXED))) {
-        uint64_t epoch = 1;
-        size_t allocated = 0, len = sizeof(epoch);
-        mallctl("epoch", &epoch, &len, &epoch, sizeof(epoch)); /* refresh the statistics */
-        len = sizeof(allocated);
-        if (mallctl("stats.allocated", &allocated, &len, NULL, 0) == 0)
-            return allocated;
-    }
-    if ((prop = (tc_tcmalloc_prop_fn)__atomic_load_n(&tcprop_p, __ATOMIC_RELAXED))) {
-        size_t allocated = 0;
-        if (prop("generic.current_allocated_bytes", &allocated))
-            return allocated;
-    }
-    mi = mallinfo2();
-    return mi.uordblks + mi.hblkhd;
+    return tc_heap_estimate(b->certs, cert_der, crl_der);
 }
 
 /*
@@ -178,7 +155,6 @@ struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
     struct tc_bundle *b = tc_bundle_new(o->cache, content_key, sha);
     X509_STORE *scratch;
     X509_LOOKUP *lu;
-    size_t heap0;
     uint64_t t0;
     int rc = 0, clean = 0, complete = 0;
 
@@ -187,7 +163,6 @@ struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
         return NULL;
     o->ERR_set_mark();
     push_sentinel(o);
-    heap0 = heap_in_use();
     t0 = tc_now_ns();
     scratch = o->X509_STORE_new();
     lu = scratch ? o->X509_STORE_add_lookup(scratch, o->X509_LOOKUP_file()) : NULL;
@@ -210,8 +185,7 @@ struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
     free(cap.objs);
     free(cap.is_crl);
     if (clean && complete) {
-        size_t heap1 = heap_in_use();
-        b->heap_bytes = heap1 > heap0 ? heap1 - heap0 : 0;
+        b->heap_bytes = estimate_heap(o, b);
         return b;
     }
     if (lu)

@@ -18,6 +18,7 @@ Timings are never asserted here; `make bench` measures them.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -208,6 +209,67 @@ def check_stats(rep, tag, stats_path, expect):
                   req > 0 and passthrough == req and avoided == 0 and perf == 0, summary)
 
 
+# The heap a load keeps, measured by glibc in a plain process (no other
+# allocator, one thread: the only place mallinfo is safe), against the
+# shim's bytes_avoided_estimate per avoided load of the same bundle.
+HEAP_PROBE = r"""
+import ctypes, gc, json, ssl, sys
+gc.disable()
+fields = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+          "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+class Info(ctypes.Structure):
+    _fields_ = fields
+libc = ctypes.CDLL(None)
+if hasattr(libc, "mallinfo2"):
+    probe = libc.mallinfo2
+else:  # glibc < 2.33: int fields, enough for one bundle
+    class Info(ctypes.Structure):  # noqa: F811
+        _fields_ = [(n, ctypes.c_int) for n, _ in fields]
+    probe = libc.mallinfo
+probe.restype = Info
+def heap():
+    m = probe()
+    return m.uordblks + m.hblkhd
+keep, deltas = [], []
+for _ in range(int(sys.argv[2])):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    h0 = heap()
+    ctx.load_verify_locations(sys.argv[1])
+    deltas.append(heap() - h0)
+    keep.append(ctx)
+print(json.dumps(sorted(deltas)[len(deltas) // 2]))
+"""
+HEAP_LOADS = 7
+HEAP_TOLERANCE = (0.75, 1.33)
+
+
+def check_heap_estimate(rep, tag, exe, preload, tmp):
+    bundle = pki.SYSTEM_BUNDLE
+    argv = [exe, "-c", HEAP_PROBE, bundle, str(HEAP_LOADS)]
+    plain = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, env=clean_env())
+    if not rep.check("%s heap probe without shim runs" % tag, plain.returncode == 0,
+                     plain.stderr[-2000:]):
+        return
+    measured = json.loads(plain.stdout)
+    env = clean_env()
+    env["LD_PRELOAD"] = preload
+    env["TRUSTCACHE_STATS"] = os.path.join(tmp, "heap-%s.json" % re.sub(r"\W+", "_", tag))
+    shim = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, env=env)
+    st, err = load_stats(env["TRUSTCACHE_STATS"])
+    if not rep.check("%s heap probe with shim runs and writes stats" % tag,
+                     shim.returncode == 0 and st is not None, err or shim.stderr[-2000:]):
+        return
+    avoided = st.get("ca_loads_avoided", 0)
+    if not rep.check("%s heap probe: %d loads avoided" % (tag, HEAP_LOADS - 1),
+                     avoided == HEAP_LOADS - 1, "avoided=%s" % avoided):
+        return
+    estimate = st["bytes_avoided_estimate"] / avoided
+    ratio = estimate / measured if measured > 0 else float("inf")
+    lo, hi = HEAP_TOLERANCE
+    rep.check("%s heap estimate per load %.0f KiB vs %.0f KiB measured (%.2fx, within %.2f-%.2f)"
+              % (tag, estimate / 1024, measured / 1024, ratio, lo, hi), lo <= ratio <= hi)
+
+
 def run_interpreter(rep, interp, preload, fix, server, tmp):
     info, err = interpreters.describe(interp, env=clean_env())
     if info is None:
@@ -230,6 +292,8 @@ def run_interpreter(rep, interp, preload, fix, server, tmp):
                                 preload=preload, stats_path=stats_path)
         if check_parity(rep, tag, base, shim_run):
             check_stats(rep, tag, stats_path, base["result"]["stats"])
+    tag = "[%s %s]" % (os.path.basename(info["exe"]), info["version"])
+    check_heap_estimate(rep, tag, info["exe"], preload, tmp)
     return os.path.realpath(info["exe"])
 
 
