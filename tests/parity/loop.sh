@@ -161,6 +161,8 @@ for san in $sanitizers; do
 				continue 2
 			fi
 		done
+		# Report files are named after the set's label.
+		tag="$san-${set%%:*}"
 		p=0 f=0 first="" failing=""
 		start=$(date +%s)
 		for ((run = 1; run <= runs; run++)); do
@@ -188,7 +190,7 @@ for san in $sanitizers; do
 			fi
 			f=$((f + 1))
 			failing="$failing$bad"
-			cp "$tmp/run.report" "$log/$san-$set-run$run.log"
+			cp "$tmp/run.report" "$log/$tag-run$run.log"
 			if [ -z "$first" ]; then
 				first=$run
 				echo "---- $san $set: run $run failed:"
@@ -201,7 +203,7 @@ for san in $sanitizers; do
 			echo "PASS $line"
 		else
 			echo "FAIL $line; failing scenarios:$(tr ' ' '\n' <<<"$failing" | sed '/^$/d' | sort | uniq -c |
-				awk '{printf " %s x%s", $2, $1}'); reports in $log/$san-$set-run*.log"
+				awk '{printf " %s x%s", $2, $1}'); reports in $log/$tag-run*.log"
 		fi
 		total_pass=$((total_pass + p))
 		total_fail=$((total_fail + f))
