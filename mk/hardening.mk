@@ -13,6 +13,8 @@
 #   HARDENING_STRESS_SECONDS=N          the stress part of check-hardening (8)
 #   HARDENING_FORKS=N                   forks in the fork part (1000)
 #   HARDENING_KEEP=1                    keep each part's temp directory
+#   ALLOC_RUNS=N                        runs per allocator of the concurrent
+#                                       first loads in the alloc part (100)
 #   STARTUP_RUNS=N                      runs per command in bench-startup (2000)
 
 HARDENING_OUT      := $(BUILD)/tests/hardening
@@ -22,16 +24,17 @@ HARDENING_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -pthread $(WARN) -O1 -g -Itests/h
 HARDENING_PARTS    ?= copies copies-asan fork secure alloc startup stress valgrind
 HARDENING_STRESS_SECONDS ?= 8
 HARDENING_FORKS    ?= 1000
+ALLOC_RUNS         ?= 100
 STRESS_SECONDS     ?= 30
 STARTUP_RUNS       ?= 2000
-HARDENING_PKGS     := patchelf binutils libjemalloc2 libtcmalloc-minimal4 valgrind util-linux \
+HARDENING_PKGS     := patchelf binutils libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 valgrind util-linux \
                       python3 openssl gcc
 
 CHECK_TARGETS += check-hardening
 BENCH_TARGETS += bench-startup
 
 HARDENING_BINS := $(addprefix $(HARDENING_OUT)/,forker secure-client libearly.so early_main \
-                    stress stress-tsan handout handout-tsan)
+                    stress stress-tsan handout handout-tsan first-loads libown_malloc.so)
 
 .PHONY: check-hardening stress bench-startup deps-hardening deps-bench-startup
 
@@ -63,6 +66,12 @@ $(HARDENING_OUT)/handout: tests/hardening/stress/handout.c $(HARDENING_KIT_DEPS)
 	$(call link_hardening,$@,$<)
 $(HARDENING_OUT)/handout-tsan: tests/hardening/stress/handout.c $(HARDENING_KIT_DEPS) | deps-build
 	$(call link_hardening,$@,$<,-fsanitize=thread)
+$(HARDENING_OUT)/first-loads: tests/hardening/alloc/first_loads.c $(HARDENING_KIT_DEPS) | deps-build
+	$(call link_hardening,$@,$<)
+# The replacement allocator stands alone: no kit, no OpenSSL.
+$(HARDENING_OUT)/libown_malloc.so: tests/hardening/alloc/own_malloc.c | deps-build
+	@mkdir -p $(dir $@)
+	$(CC) $(HARDENING_CFLAGS) -shared -fPIC -fvisibility=hidden -o $@ $<
 
 HARDENING_NEEDS := deps-check deps-hardening $(BUILD)/libtrustcache.so $(BUILD)/asan/libtrustcache.so \
                    $(BUILD)/tsan/libtrustcache.so \
@@ -70,7 +79,8 @@ HARDENING_NEEDS := deps-check deps-hardening $(BUILD)/libtrustcache.so $(BUILD)/
 
 check-hardening: $(HARDENING_NEEDS)
 	@CC="$(CC)" tests/hardening/run.sh --build $(BUILD) --parts "$(HARDENING_PARTS)" \
-	  --stress-seconds $(HARDENING_STRESS_SECONDS) --forks $(HARDENING_FORKS)
+	  --stress-seconds $(HARDENING_STRESS_SECONDS) --forks $(HARDENING_FORKS) \
+	  --alloc-runs $(ALLOC_RUNS)
 
 stress: $(HARDENING_NEEDS)
 	@CC="$(CC)" tests/hardening/run.sh --build $(BUILD) --parts stress --stress-seconds $(STRESS_SECONDS)

@@ -13,6 +13,15 @@
 #   PARITY_TSAN_THREADS=N     the same for check-parity-tsan (default 16)
 #   PARITY_SHARE=0            every with-shim run with TRUSTCACHE_SHARE=0
 #   PARITY_KEEP=1             keep fixtures, transcripts and stats
+#
+#   make loop-sanitizers      (not in make check: long) the thread scenarios
+#                             and the shared-template thread scenarios under
+#                             the ASan and the TSan builds, LOOP_RUNS times
+#                             each with LOOP_HOGS busy processes beside them;
+#                             counts passed and failed runs (tests/parity/loop.sh)
+#   LOOP_RUNS=N               runs per sanitizer and scenario set (default 100)
+#   LOOP_HOGS=N               busy processes (default 2)
+#   LOOP_SANITIZERS="asan tsan"  LOOP_SETS="threads share-threads"
 
 PARITY_SRCS    := $(sort $(wildcard tests/parity/*.c))
 PARITY_HDRS    := $(wildcard tests/parity/*.h)
@@ -35,6 +44,10 @@ PARITY_ASAN_ENV := ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 \
 # scenario.
 PARITY_TSAN_ENV := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0 suppressions=$(abspath tests/parity/tsan.supp)"
 PARITY_RUN = tests/parity/run.sh --share $(PARITY_SHARE)
+LOOP_RUNS       ?= 100
+LOOP_HOGS       ?= 2
+LOOP_SANITIZERS ?= asan tsan
+LOOP_SETS       ?= threads share-threads
 
 CHECK_TARGETS += check-parity check-parity-asan check-parity-tsan
 CORE_TARGETS  += check-parity
@@ -51,7 +64,7 @@ $(BUILD)/tests/parity-harness-tsan: $(PARITY_SRCS) $(PARITY_HDRS) | deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(PARITY_CFLAGS) -fsanitize=thread -o $@ $(PARITY_SRCS) -lssl -lcrypto
 
-.PHONY: check-parity check-parity-asan check-parity-tsan
+.PHONY: check-parity check-parity-asan check-parity-tsan loop-sanitizers
 check-parity: deps-check $(BUILD)/libtrustcache.so $(BUILD)/tests/parity-harness
 	@$(PARITY_RUN) --harness $(BUILD)/tests/parity-harness --shim $(BUILD)/libtrustcache.so \
 	  --threads $(PARITY_THREADS) $(PARITY_ARGS)
@@ -67,3 +80,11 @@ check-parity-tsan: deps-check $(BUILD)/tsan/libtrustcache.so $(BUILD)/tests/pari
 	@$(PARITY_TSAN_ENV) $(PARITY_RUN) --harness $(BUILD)/tests/parity-harness-tsan \
 	  --shim $(BUILD)/tsan/libtrustcache.so --threads $(PARITY_TSAN_THREADS) --no-determinism \
 	  $(PARITY_ARGS)
+
+# The sanitizer options of check-parity-asan and check-parity-tsan; failing
+# runs are kept in $(BUILD)/loop-sanitizers.
+loop-sanitizers: deps-check $(BUILD)/asan/libtrustcache.so $(BUILD)/tsan/libtrustcache.so \
+                 $(BUILD)/tests/parity-harness-asan $(BUILD)/tests/parity-harness-tsan
+	@$(PARITY_ASAN_ENV) $(PARITY_TSAN_ENV) tests/parity/loop.sh --build $(BUILD) --runs $(LOOP_RUNS) \
+	  --hogs $(LOOP_HOGS) --sanitizers "$(LOOP_SANITIZERS)" --sets "$(LOOP_SETS)" \
+	  --threads $(PARITY_THREADS) --tsan-threads $(PARITY_TSAN_THREADS) --asan-rt $(PARITY_ASAN_RT)

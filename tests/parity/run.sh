@@ -9,6 +9,7 @@
 #   requested == performed + avoided + passthrough.
 # Finally the whole table runs in one process each way, so cache state carried
 # from scenario to scenario is compared too, once more with TRUSTCACHE_SHARE=0.
+# Every failure shows the failing run's standard error (sanitizer reports).
 #
 # usage: run.sh --harness BIN --shim SO [--preload-first SO] [--threads N]
 #               [--timeout S] [--share 0|1] [--no-determinism] [NAME...]
@@ -121,6 +122,22 @@ split_warnings() {
 	nwarn=$(wc -l <"$1.warnings")
 }
 
+# show_stderr WHICH FILE: a failing run's standard error (sanitizer reports,
+# aborts) under a header line; up to 500 lines.
+show_stderr() {
+	local n
+	n=$(wc -l <"$2" 2>/dev/null || echo 0)
+	if [ "$n" = 0 ] && [ ! -s "$2" ]; then
+		echo "  ---- stderr of the harness run $1: empty"
+		return
+	fi
+	echo "  ---- stderr of the harness run $1 ($n lines):"
+	head -500 "$2" | sed 's/^/  stderr: /'
+	if [ "$n" -gt 500 ]; then
+		echo "  ---- $((n - 500)) more lines not shown (PARITY_KEEP=1 keeps $2)"
+	fi
+}
+
 # how RC: words for a harness exit status.
 how() {
 	case $1 in
@@ -161,9 +178,11 @@ compare() {
 	if [ "$rc_without" != 0 ]; then
 		fail "$label" "the run without the shim $(how "$rc_without") (see the !! lines)"
 		grep -h '^!!' "$base.without.out" || true
-		sed 's/^/  stderr: /' "$base.without.err"
+		show_stderr "without the shim" "$base.without.err"
 		return
 	fi
+	# Kept whole for the failure reports: split_warnings edits the file.
+	cp "$base.with.err" "$base.with.err.all"
 	split_warnings "$base.with.err"
 	if ! diff -u --label "$label without shim" --label "$label with shim" \
 		"$base.without.out" "$base.with.out" >"$base.diff" ||
@@ -171,15 +190,18 @@ compare() {
 			"$base.without.err" "$base.with.err" >>"$base.diff"; then
 		fail "$label" "transcripts differ (with the shim the harness $(how "$rc_with"))"
 		cat "$base.diff"
+		show_stderr "with the shim" "$base.with.err.all"
 		return
 	fi
 	if [ "$nwarn" != "$warnings" ]; then
 		fail "$label" "the shim printed $nwarn template warning line(s), expected $warnings"
-		sed 's/^/  stderr: /' "$base.with.err.warnings"
+		show_stderr "with the shim" "$base.with.err.all"
 		return
 	fi
 	if [ "$rc_with" != 0 ]; then
 		fail "$label" "the run with the shim $(how "$rc_with")"
+		grep -h '^!!' "$base.with.out" || true
+		show_stderr "with the shim" "$base.with.err.all"
 		return
 	fi
 	main="$tmp/stats/$label.$pid_with.json"
@@ -191,6 +213,7 @@ compare() {
 	if ! verdict=$(python3 "$here/check_stats.py" --min-avoided "$min" --min-shared "$min_shared" \
 		--warnings "$warnings" --share "$share" "$main" "${others[@]}" </dev/null); then
 		fail "$label" "shim stats: $verdict"
+		show_stderr "with the shim" "$base.with.err.all"
 		return
 	fi
 	pass "$label" "$verdict"
@@ -236,6 +259,7 @@ if [ ${#only[@]} -eq 0 ]; then
 		else
 			fail determinism "two runs without the shim differ (the second $(how "$rc"))"
 			diff -u "$tmp/out/all-in-one-process.without.out" "$tmp/out/determinism.without.out" || true
+			show_stderr "without the shim (second run)" "$tmp/out/determinism.without.err"
 		fi
 	fi
 fi
