@@ -6,9 +6,9 @@
 #   shellcheck     every shell script
 # A finding that is wrong is silenced where it is, with a comment saying why.
 
-DEPS_LINT    := clang-format clang-tidy cppcheck shellcheck
+DEPS_LINT    := clang-format clang-tidy cppcheck shellcheck libssl-dev uthash-dev
 LINT_C_FILES  = $(shell find shim tests tools examples -name '*.[ch]' | sort)
-LINT_SH_FILES = tools/trustcache-run tools/debian13-env \
+LINT_SH_FILES = tools/trustcache-run tools/debian-env tools/debian13-env \
                 $(shell find tests examples -name '*.sh' | sort)
 LINT_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -Ishim
 
