@@ -12,7 +12,10 @@
 CC        ?= cc
 BUILD     ?= build
 PREFIX    ?= /usr/local
-LIBDIR    := $(PREFIX)/lib/trustcache
+# The library's folder under PREFIX (a relative path): trustcache-run is
+# installed knowing it.  The Debian package uses lib/<multiarch>/trustcache.
+LIBSUBDIR ?= lib/trustcache
+LIBDIR    := $(PREFIX)/$(LIBSUBDIR)
 BINDIR    := $(PREFIX)/bin
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes

@@ -2,9 +2,13 @@
 #
 #   $(PREFIX)/lib/trustcache/libtrustcache.so   the library (its own directory,
 #                                               so it is never on the linker's
-#                                               default search path)
+#                                               default search path);
+#                                               LIBSUBDIR=lib/x86_64-linux-gnu/trustcache
+#                                               puts it elsewhere under PREFIX
 #   $(PREFIX)/bin/trustcache-run                finds the library relative to
-#   $(PREFIX)/bin/trustcache-stats              itself, so any PREFIX works
+#   $(PREFIX)/bin/trustcache-stats              itself (LIBSUBDIR is written into
+#                                               the installed copy), so any
+#                                               PREFIX works
 #   $(PREFIX)/share/man/man1/trustcache-run.1
 #   $(PREFIX)/share/man/man7/trustcache.7
 #
@@ -13,7 +17,7 @@
 
 MANDIR      ?= $(PREFIX)/share/man
 # Tools are installed only if present: another tool may not exist yet.
-INSTALL_TOOLS = $(wildcard tools/trustcache-run tools/trustcache-stats)
+INSTALL_TOOLS = $(wildcard tools/trustcache-stats)
 MAN_PAGES   := man/trustcache-run.1 man/trustcache.7
 
 .PHONY: install uninstall
@@ -21,7 +25,9 @@ MAN_PAGES   := man/trustcache-run.1 man/trustcache.7
 install: $(BUILD)/libtrustcache.so
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	install -m 0644 $(BUILD)/libtrustcache.so $(DESTDIR)$(LIBDIR)/libtrustcache.so
-	install -m 0755 $(INSTALL_TOOLS) $(DESTDIR)$(BINDIR)/
+	sed 's|^LIB_SUBDIR=.*|LIB_SUBDIR=$(LIBSUBDIR)|' tools/trustcache-run >$(DESTDIR)$(BINDIR)/trustcache-run
+	chmod 0755 $(DESTDIR)$(BINDIR)/trustcache-run
+	$(if $(INSTALL_TOOLS),install -m 0755 $(INSTALL_TOOLS) $(DESTDIR)$(BINDIR)/)
 	install -m 0644 man/trustcache-run.1 $(DESTDIR)$(MANDIR)/man1/trustcache-run.1
 	install -m 0644 man/trustcache.7 $(DESTDIR)$(MANDIR)/man7/trustcache.7
 
