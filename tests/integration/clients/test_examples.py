@@ -188,6 +188,11 @@ def test_example_docker(rep, ctx):
     res = run_example(rep, ctx, "docker", "--count 3")
     if not res:
         return
+    rep.check("docker rehearsal: the image root holds the Debian package's files (%s), "
+              "the library in usr/lib/<multiarch>/trustcache" % res.get("deb"),
+              bool(res.get("deb")) and len(res.get("library") or []) == 1
+              and re.match(r"usr/lib/[^/]+/trustcache/libtrustcache\.so$", res["library"][0]),
+              res.get("library"))
     rep.check("docker rehearsal: RUN trustcache-run --check python3 passes (exit 0)",
               res["check"]["rc"] == 0 and "can benefit" in res["check"]["stdout"], res["check"])
     app = res["app"]
