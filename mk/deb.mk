@@ -71,14 +71,18 @@ $(DEB_FILE): $(DEB_INPUTS) | deps-deb
 	  [ $$rc = 0 ] || { rm -f $@; exit 1; }
 	@echo "deb: $@"
 
-# Debian 13: a fresh copy of a trixie system with the build packages,
-# removed afterwards; the tree is mounted at /src, so BUILD must be inside it.
+# Debian 13: a fresh copy of the trixie system of mk/openssl35.mk (the
+# compiler and OpenSSL headers are there already), removed afterwards; the
+# inner make installs the packaging tools with apt-get, as on any machine.
+# (Not debootstrap --include: lintian's dependencies do not configure in
+# debootstrap's single pass.)  The tree is mounted at /src, so BUILD must be
+# inside it.
 DEB13_DIR  = $(BUILD)/deb-debian13
-DEB13_PKGS := $(DEPS_DEB)
+DEB13_PKGS = $(D13_PKGS)
 deb-debian13: d13-build-inside-tree deps-openssl35
-	@tools/debian-env --suite trixie --remove $(DEB13_DIR)
+	@tools/debian-env --remove $(DEB13_DIR)
 	@tools/debian-env --suite trixie --create $(DEB13_DIR) $(DEB13_PKGS)
-	@tools/debian-env $(DEB13_DIR) -- make --no-print-directory BUILD=$(BUILD) DEPS_DEB= \
+	@tools/debian-env $(DEB13_DIR) -- make --no-print-directory BUILD=$(BUILD) \
 	  DEB_DATE='$(DEB_DATE)' DEB_COMMIT='$(DEB_COMMIT)' deb; rc=$$?; \
 	  tools/debian-env --remove $(DEB13_DIR); exit $$rc
 
