@@ -12,8 +12,15 @@
 CC        ?= cc
 BUILD     ?= build
 PREFIX    ?= /usr/local
-LIBDIR    := $(PREFIX)/lib/trustcache
+# The library's folder under PREFIX (a relative path): trustcache-run is
+# installed knowing it.  The Debian package uses lib/<multiarch>/trustcache.
+LIBSUBDIR ?= lib/trustcache
+LIBDIR    := $(PREFIX)/$(LIBSUBDIR)
 BINDIR    := $(PREFIX)/bin
+
+# The version: TC_VERSION in shim/stats_dump.h is the only place it is
+# written; the installed man pages and the Debian package take it from there.
+VERSION   := $(shell sed -n 's/^.define TC_VERSION "\(.*\)"$$/\1/p' shim/stats_dump.h)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 BASEFLAGS := -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -pthread $(WARN)

@@ -3,7 +3,12 @@
 #
 #   make check-clients     every example and make demo, small, driven and
 #                          checked by tests/integration/clients/run.py
-#                          (about 30 s once the packages are installed)
+#                          (about a minute once the packages are installed
+#                          and the .deb is built: most of it is the
+#                          recorder's OOM case at full size, 1,500
+#                          interactions in a 256 MiB memory cgroup; the
+#                          docker rehearsal builds the .deb with make deb
+#                          when it is out of date)
 #   make check-run         trustcache-run, --check, make install into a
 #                          temporary DESTDIR, the container entrypoint
 #                          (signals, exit codes) -- quick, part of make check

@@ -4,6 +4,8 @@
 
 #include "stats_render.h"
 
+/* The version of trustcache: the only place it is written.  The Debian
+ * package takes its version from this line (mk/deb.mk). */
 #define TC_VERSION "0.1.0"
 
 /* Fills `v` from the counters and every copy's cache (no OpenSSL calls). */

@@ -1,8 +1,10 @@
 """Rehearse the container images here, without Docker.
 
-The images run `make install PREFIX=/usr/local` and start the program with
-ENTRYPOINT ["trustcache-run", "--"].  This does the same in a temporary
-root directory (make install DESTDIR=ROOT) and runs ROOT/usr/local/bin/
+The images install the Debian package (`make deb`, then apt-get install of
+the .deb) and start the program with ENTRYPOINT ["trustcache-run", "--"].
+This builds the same package (`make deb`, reused while it is up to date),
+unpacks it into a temporary root directory (dpkg-deb -x: the files apt-get
+would install, where it would install them) and runs ROOT/usr/bin/
 trustcache-run from there, against a local HTTPS server:
 
   1. `trustcache-run --check python3`, as the Dockerfiles' RUN line does;
@@ -31,12 +33,19 @@ SLEEPER = ("import signal, sys, time\n"
 
 
 def install(root, build):
+    """make deb, then the package's files under ROOT; the entrypoint's path."""
     proc = subprocess.run(["make", "--no-print-directory", "-C", example.TOP, "BUILD=%s" % build,
-                           "install", "PREFIX=/usr/local", "DESTDIR=%s" % root],
-                          capture_output=True, text=True, timeout=600)
+                           "deb"], capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
-        raise SystemExit("make install failed:\n" + proc.stdout + proc.stderr)
-    return os.path.join(root, "usr", "local", "bin", "trustcache-run")
+        raise SystemExit("make deb failed:\n" + proc.stdout + proc.stderr)
+    name = subprocess.run(["make", "--no-print-directory", "-s", "-C", example.TOP,
+                           "BUILD=%s" % build, "print-deb"], capture_output=True, text=True)
+    deb = name.stdout.strip()
+    deb = deb if os.path.isabs(deb) else os.path.join(example.TOP, deb)
+    proc = subprocess.run(["dpkg-deb", "-x", deb, root], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit("dpkg-deb -x %s failed:\n%s" % (deb, proc.stderr))
+    return deb, os.path.join(root, "usr", "bin", "trustcache-run")
 
 
 def entrypoint_env(extra):
@@ -103,15 +112,19 @@ def main():
     with example.tempfile_dir("tc-docker-") as tmp:
         fix = example.pki.make_test_pki(tmp)
         root = os.path.join(tmp, "root")
-        runner = install(root, build)
+        deb, runner = install(root, build)
         textfile = os.path.join(tmp, "textfile")
         os.makedirs(textfile)
-        print("image root: %s (make install DESTDIR=...); entrypoint %s" % (
-            root, os.path.relpath(runner, root)))
+        print("image root: %s (dpkg-deb -x %s); entrypoint /%s" % (
+            root, os.path.relpath(deb, example.TOP), os.path.relpath(runner, root)))
         print()
         with example.https_server.HTTPSServer(fix.server.cert, fix.server.key) as srv:
             urls = ["%s?i=%d" % (srv.url, i) for i in range(1, args.count + 1)]
             results = {"example": "docker", "count": args.count,
+                       "deb": os.path.basename(deb),
+                       "library": sorted(os.path.relpath(os.path.join(d, f), root)
+                                         for d, _, fs in os.walk(root) for f in fs
+                                         if f == "libtrustcache.so"),
                        "check": step_check(runner, python),
                        "app": step_app(runner, python, urls, fix.bundle, textfile),
                        "stop": step_stop(runner, python)}

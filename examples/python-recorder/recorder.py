@@ -2,6 +2,7 @@
 response kept until the cassette is written.
 
     recorder.py --url URL --bundle CAFILE --count N [--every 100] [--budget-mib M]
+                [--progress]
 
 Each interaction is requests.get(url, verify=CAFILE, headers={"Connection":
 "close"}): a new connection, a new SSLContext, the bundle loaded into it.
@@ -13,7 +14,9 @@ Prints one JSON line every EVERY interactions ({"n", "rss_kib"}).  RSS is
 read after every interaction: the first time it passes BUDGET_MIB (where a
 container with that memory limit would be OOM-killed) the recorder prints
 that sample and {"over_budget": n} and stops; otherwise it ends with
-{"done": n, "seconds"}.
+{"done": n, "seconds"}.  --progress also prints each interaction's number
+on a line of its own as soon as it is recorded, so a recorder the kernel
+kills still tells how far it got.
 """
 
 import argparse
@@ -44,6 +47,7 @@ def main():
     p.add_argument("--count", type=int, default=1000)
     p.add_argument("--every", type=int, default=100)
     p.add_argument("--budget-mib", type=float, default=0, help="0: no budget")
+    p.add_argument("--progress", action="store_true")
     args = p.parse_args()
 
     cassette = []
@@ -56,6 +60,8 @@ def main():
         if r.status_code != 200:
             raise SystemExit("unexpected HTTP status %d" % r.status_code)
         cassette.append({"method": "GET", "url": url, "response": r})
+        if args.progress:
+            print(n, flush=True)
         rss = rss_kib()
         if n % args.every == 0 or n == args.count:
             emit({"n": n, "rss_kib": rss})

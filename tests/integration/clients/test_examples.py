@@ -120,16 +120,37 @@ def test_example_libpq(rep, ctx):
 
 
 def test_example_python_recorder(rep, ctx):
-    n = 60
-    res = run_example(rep, ctx, "python-recorder", "--count %d --every 20 --budget-mib 0" % n)
+    """The OOM case at full size: 1,500 interactions, each run in a memory
+    cgroup limited to 256 MiB.  The kernel's verdict is checked: without the
+    shim the recorder is OOM-killed early; with it, it completes."""
+    n, limit = 1500, 256
+    res = run_example(rep, ctx, "python-recorder", "--count %d --limit-mib %d" % (n, limit))
     if not res:
         return
-    for side in ("without", "with"):
-        r = res[side]
-        rep.check("recorder %s shim: all %d interactions recorded, RSS sampled every 20"
-                  % (side, n), r["samples"][-1][0] == n and len(r["samples"]) == n // 20 + 1
-                  and not r["over_budget"], r["samples"])
-    st = res["with"]["stats"]
+    plain, shim = res["without"], res["with"]
+    for r in (plain, shim):
+        rep.check("recorder %s shim: run under a memory cgroup (%s)" % (r["label"], r["method"]),
+                  r["method"].startswith("cgroup"), r.get("no_cgroup_reason"))
+    if plain["method"].startswith("cgroup"):
+        k = plain["kernel"]
+        rep.check("recorder without shim: killed by SIGKILL before %d interactions (after %d), "
+                  "the cgroup counted an OOM kill" % (n, plain["interactions"]),
+                  plain["verdict"] == "killed" and plain["signal"] == 9
+                  and plain["interactions"] < n and k["oom_kills"] >= 1,
+                  {x: plain[x] for x in ("verdict", "signal", "interactions", "kernel")})
+    else:
+        rep.check("recorder without shim: over the %d MiB RSS budget before %d interactions"
+                  % (limit, n), plain["verdict"] == "over_budget" and plain["interactions"] < n,
+                  plain)
+    k = shim["kernel"] or {}
+    peak = k.get("peak_bytes")
+    rep.check("recorder with shim: all %d interactions completed, no OOM kill, cgroup peak "
+              "%s under %d MiB" % (n, "%.1f MiB" % (peak / 1048576.0) if peak else "?", limit),
+              shim["verdict"] == "completed" and shim["interactions"] == n
+              and shim["returncode"] == 0 and k.get("oom_kills", 0) == 0
+              and (peak is None or peak < limit * 1048576),
+              {x: shim[x] for x in ("verdict", "signal", "interactions", "kernel")})
+    st = shim["stats"]
     rep.equal("recorder stats: %d loads requested" % n, st and st["ca_loads_requested"], n)
     check_served(rep, "recorder stats", st, "/bundle.pem", n)
 
@@ -167,6 +188,11 @@ def test_example_docker(rep, ctx):
     res = run_example(rep, ctx, "docker", "--count 3")
     if not res:
         return
+    rep.check("docker rehearsal: the image root holds the Debian package's files (%s), "
+              "the library in usr/lib/<multiarch>/trustcache" % res.get("deb"),
+              bool(res.get("deb")) and len(res.get("library") or []) == 1
+              and re.match(r"usr/lib/[^/]+/trustcache/libtrustcache\.so$", res["library"][0]),
+              res.get("library"))
     rep.check("docker rehearsal: RUN trustcache-run --check python3 passes (exit 0)",
               res["check"]["rc"] == 0 and "can benefit" in res["check"]["stdout"], res["check"])
     app = res["app"]

@@ -14,6 +14,7 @@ INSTALLED = {
     "lib/trustcache/libtrustcache.so": 0o644,
     "bin/trustcache-run": 0o755,
     "share/man/man1/trustcache-run.1": 0o644,
+    "share/man/man1/trustcache-stats.1": 0o644,
     "share/man/man7/trustcache.7": 0o644,
 }
 DOCKER = os.path.join(TOP, "examples", "docker")
@@ -61,7 +62,8 @@ def test_install_layout(rep, ctx):
     with open(installed(ctx, "lib/trustcache/libtrustcache.so"), "rb") as a, \
             open(ctx.shim, "rb") as b:
         rep.check("the installed library is the built one", a.read() == b.read())
-    for page in ("share/man/man1/trustcache-run.1", "share/man/man7/trustcache.7"):
+    for page in ("share/man/man1/trustcache-run.1", "share/man/man1/trustcache-stats.1",
+                 "share/man/man7/trustcache.7"):
         proc = run(["man", "--warnings", "-l", installed(ctx, page)], env={"MANWIDTH": "80"})
         rep.check("man -l %s renders without warnings" % os.path.basename(page),
                   proc.returncode == 0 and "NAME" in proc.stdout and not proc.stderr.strip(),
@@ -121,9 +123,15 @@ def test_dockerfiles(rep, ctx):
         rep.check("%s: every COPY source exists in the source tree (%s)" % (name, " ".join(srcs)),
                   srcs and not missing, missing)
         bases = [ln.split()[1] for ln in lines if ln.startswith("FROM ")]
-        want = "debian:12-slim" if name.endswith("debian") else "python:3.12-slim"
-        rep.check("%s: built on %s" % (name, want), bases and all(b == want for b in bases),
-                  bases)
+        want = ["debian:12-slim", "debian:12-slim" if name.endswith("debian")
+                else "python:3.12-slim-bookworm"]
+        rep.check("%s: package built on %s, image built on %s" % (name, want[0], want[1]),
+                  bases == want, bases)
+        rep.check("%s: the build stage makes the Debian package (make deb)" % name,
+                  any(re.match(r"RUN make deb\b", ln) for ln in lines))
+        rep.check("%s: the image installs the .deb with apt-get, not make install" % name,
+                  any(ln.startswith("RUN ") and "apt-get install" in ln and ".deb" in ln
+                      for ln in lines) and not any("make install" in ln for ln in lines))
 
 
 def pod_env():
