@@ -32,7 +32,6 @@ deb=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
 top=$(cd "$(dirname "$0")/../.." && pwd -P)
 denv=$top/tools/debian-env
 suite=${CHECK_DEB_SUITE:-bookworm}
-scratch_root=${TRUSTCACHE_SCRATCH:-/var/tmp/trustcache}
 apt_cache=${FRESH_APT_CACHE-/var/cache/trustcache/apt-archives}
 
 say() { echo "check-deb: $*"; }
@@ -40,19 +39,9 @@ say() { echo "check-deb: $*"; }
 
 t0=$(date +%s)
 sys=$("$denv" --suite "$suite" --cached python3 ca-certificates)
-mkdir -p "$scratch_root"
-scratch=$(mktemp -d "$scratch_root/deb.XXXXXX")
-# shellcheck disable=SC2317 # called by the EXIT trap
-remove_scratch() {
-    if [ -n "${CHECK_DEB_KEEP:-}" ]; then
-        say "kept $scratch/system"
-    else
-        "$denv" --remove "$scratch/system" || true
-        rmdir "$scratch" 2>/dev/null || true
-    fi
-}
-trap remove_scratch EXIT
-"$denv" --copy "$sys" "$scratch/system"
+# shellcheck source=tests/lib/scratch_system.sh
+. "$top/tests/lib/scratch_system.sh"
+scratch_system "$denv" "$sys" deb "${CHECK_DEB_KEEP:-}"
 cp "$deb" "$scratch/system/root/"
 # The library's packaged folder: /usr/lib/<multiarch>/trustcache.
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)

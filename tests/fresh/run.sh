@@ -25,7 +25,6 @@ top=$(cd "$(dirname "$0")/../.." && pwd -P)
 denv=$top/tools/debian-env
 suite=${FRESH_SUITE:-bookworm}
 pkgs=(make git ca-certificates)
-scratch_root=${TRUSTCACHE_SCRATCH:-/var/tmp/trustcache}
 apt_cache=${FRESH_APT_CACHE-/var/cache/trustcache/apt-archives}
 if [ $# -gt 0 ]; then cmds=("$@"); else cmds=("make demo" "make check"); fi
 
@@ -44,20 +43,10 @@ sys=$("$denv" --suite "$suite" --cached "${pkgs[@]}")
 t_sys=$(($(now) - t0))
 say "pristine $suite system: $sys (${t_sys} s)"
 
-mkdir -p "$scratch_root"
-scratch=$(mktemp -d "$scratch_root/fresh.XXXXXX")
-remove_scratch() {
-    if [ -n "${FRESH_KEEP:-}" ]; then
-        say "kept $scratch/system"
-    else
-        "$denv" --remove "$scratch/system" || true
-        rmdir "$scratch" 2>/dev/null || true
-    fi
-}
-trap remove_scratch EXIT
-
+# shellcheck source=tests/lib/scratch_system.sh
+. "$top/tests/lib/scratch_system.sh"
 t1=$(now)
-"$denv" --copy "$sys" "$scratch/system"
+scratch_system "$denv" "$sys" fresh "${FRESH_KEEP:-}"
 git -C "$top" bundle create -q "$scratch/system/root/trustcache.bundle" HEAD
 t_copy=$(($(now) - t1))
 say "fresh copy in $scratch/system (${t_copy} s)"

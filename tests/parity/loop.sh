@@ -122,15 +122,8 @@ run_one() {
 	rm -rf "$scratch"
 }
 
-# how RC: words for a harness exit status.
-how() {
-	case $1 in
-	0) echo "exited 0" ;;
-	142) echo "timed out (SIGALRM)" ;;
-	1[3-9][0-9] | 2[0-9][0-9]) echo "died from signal $(($1 - 128))" ;;
-	*) echo "exited $1" ;;
-	esac
-}
+# shellcheck source=tests/parity/exit_words.sh
+. "$here/exit_words.sh"
 
 for ((i = 0; i < hogs; i++)); do
 	yes >/dev/null &

@@ -138,15 +138,8 @@ show_stderr() {
 	fi
 }
 
-# how RC: words for a harness exit status.
-how() {
-	case $1 in
-	0) echo "exited 0" ;;
-	142) echo "timed out (SIGALRM)" ;;
-	1[3-9][0-9] | 2[0-9][0-9]) echo "died from signal $(($1 - 128))" ;;
-	*) echo "exited $1" ;;
-	esac
-}
+# shellcheck source=tests/parity/exit_words.sh
+. "$here/exit_words.sh"
 
 # compare LABEL MIN_AVOIDED MIN_SHARED WARNINGS ARGS... : one parity test.
 compare() {
