@@ -12,8 +12,9 @@
 # The packages the clients need are installed by deps-clients; an example
 # run on its own installs only its own (deps-pkgs PKGS="...").
 
-DEPS_RUN     := shellcheck curl binutils file man-db gcc libc6-dev python3 openssl ca-certificates
-DEPS_CLIENTS := $(DEPS_RUN) postgresql ruby php-cli libio-socket-ssl-perl gnuplot-nox \
+DEPS_RUN     := shellcheck curl binutils file man-db gcc libc6-dev python3 openssl ca-certificates \
+                libio-socket-ssl-perl
+DEPS_CLIENTS := $(DEPS_RUN) postgresql ruby php-cli gnuplot-nox \
                 python3-requests
 CLIENTS_ARGS ?=
 CLIENTS_PYTHON ?= python3

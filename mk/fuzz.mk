@@ -33,7 +33,7 @@ CHECK_TARGETS += check-fuzz
 
 .PHONY: check-fuzz fuzz deps-fuzz fuzz-corpus
 deps-fuzz: | $(BUILD)
-	$(call need_pkgs,clang libclang-rt-14-dev llvm libssl-dev openssl)
+	$(call need_pkgs,clang libclang-rt-14-dev llvm libssl-dev uthash-dev openssl)
 
 $(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c shim/config.c shim/config.h | deps-fuzz
 	@mkdir -p $(dir $@)

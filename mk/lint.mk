@@ -8,7 +8,7 @@
 
 DEPS_LINT    := clang-format clang-tidy cppcheck shellcheck
 LINT_C_FILES  = $(shell find shim tests tools examples -name '*.[ch]' | sort)
-LINT_SH_FILES = tools/trustcache-run tools/debian13-env \
+LINT_SH_FILES = tools/trustcache-run tools/debian-env tools/debian13-env \
                 $(shell find tests examples -name '*.sh' | sort)
 LINT_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -Ishim
 

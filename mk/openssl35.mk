@@ -12,7 +12,8 @@
 #   make clean-debian13      remove it (`make clean` keeps it: it is a cache)
 #
 # The system is built once with debootstrap from the host's own Debian
-# mirror, and reused while its stamp matches D13_PKGS.  Packages a core
+# mirror, kept pristine in /var/cache/trustcache/systems (tools/debian-env),
+# copied to $(D13_DIR), and reused while its stamp matches D13_PKGS.  Packages a core
 # suite needs there go in D13_PKGS (other fragments may append to it).
 # Inner builds live in the source tree, which is mounted at /src, so BUILD
 # must be a path inside the tree.
