@@ -61,6 +61,17 @@ int tc_compat_is_file_lookup(struct tc_ossl *o, X509_LOOKUP *lu);
 const char *tc_compat_default_store_uri(const struct tc_ossl *o, const char *default_dir);
 
 /*
+ * Does a lookup leave the store's object stack sorted?  Through 3.x it does
+ * (the stack is searched with sk_X509_OBJECT_find, which sorts it first), so
+ * a private rebuild sorts its copy the same way.  4.0 keeps a store's objects
+ * in a table of its own and enumerates them in an order that does not depend
+ * on insertion and that no lookup changes; sorting the stack
+ * X509_STORE_get0_objects returns there would change what get1_objects
+ * lists, so the rebuild leaves it alone.
+ */
+int tc_compat_lookups_sort_store(const struct tc_ossl *o);
+
+/*
  * Points a verification in progress at `to` instead of `from`, so the rest of
  * it looks up issuers and CRLs in `to`, as it would have in a store the
  * callback changed.  OpenSSL has no setter: x509_store_ctx_st has begun with
