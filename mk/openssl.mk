@@ -126,12 +126,14 @@ check-openssl-all:
 # `make bench-core` inside (OSSL_BENCH=bench for every row), on the
 # shim built there and then on the host-built one.
 OSSL_BENCH ?= bench-core
+# BENCH_ARGS reaches the inner make (which starts with a clean environment).
+OSSL_BENCH_ARGS = $(strip $(if $(filter no,$(OSSL_PYTHON_$(OPENSSL))),--no-python) $(BENCH_ARGS))
 bench-openssl: openssl-known openssl-build-inside-tree openssl-system $(BUILD)/libtrustcache.so
 	@echo "==== OpenSSL $(OPENSSL) bench: shim built against OpenSSL $(OPENSSL)"
 	@$(OSSL_ENV) $(OSSL_DIR) -- $(OSSL_MAKE) BUILD=$(OSSL_NATIVE_BUILD) \
-	  $(if $(filter no,$(OSSL_PYTHON_$(OPENSSL))),BENCH_ARGS='--no-python $(BENCH_ARGS)') $(OSSL_BENCH)
+	  BENCH_ARGS='$(OSSL_BENCH_ARGS)' $(OSSL_BENCH)
 	@echo "==== OpenSSL $(OPENSSL) bench: shim built on the host"
 	@install -D -m 0644 $(BUILD)/libtrustcache.so $(OSSL_DIR)$(OSSL_PREBUILT)
 	@$(OSSL_ENV) $(OSSL_DIR) -- $(OSSL_MAKE) BUILD=$(OSSL_HOSTBUILT_BUILD) \
 	  SHIM_PREBUILT=$(OSSL_PREBUILT) \
-	  $(if $(filter no,$(OSSL_PYTHON_$(OPENSSL))),BENCH_ARGS='--no-python $(BENCH_ARGS)') $(OSSL_BENCH)
+	  BENCH_ARGS='$(OSSL_BENCH_ARGS)' $(OSSL_BENCH)
