@@ -1,5 +1,6 @@
 /* Version-dependent details, decided per copy at run time. */
 #include "compat.h"
+#include "ossl.h"
 
 #include <stddef.h>
 
@@ -54,6 +55,15 @@ int tc_compat_is_file_lookup(struct tc_ossl *o, X509_LOOKUP *lu)
         return -1;
     return *(void **)((char *)lu + off) == (void *)o->X509_LOOKUP_file();
 }
+
+int tc_compat_major_known(unsigned long version_num)
+{
+    unsigned long major = version_num >> 28;
+
+    return major == 3 || major == 4;
+}
+
+int tc_compat_lookups_sort_store(const struct tc_ossl *o) { return o->version_num < 0x40000000UL; }
 
 const char *tc_compat_default_store_uri(const struct tc_ossl *o, const char *default_dir)
 {

@@ -1,12 +1,49 @@
 /*
- * Everything that differs between OpenSSL 3.x releases lives behind this
- * header.  Decisions are made at run time from the copy's own version, so a
- * shim built on 3.0 headers works unchanged on a newer 3.x.
+ * Everything that differs between OpenSSL releases (3.0 to 4.0) lives behind
+ * this header.  Decisions are made at run time from the copy's own version,
+ * so a shim built on 3.0 headers works unchanged on a newer 3.x or on 4.x,
+ * and one built on 4.0 headers works on 3.x.
  */
 #ifndef TC_COMPAT_H
 #define TC_COMPAT_H
 
-#include "ossl.h"
+#include <openssl/opensslv.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+struct tc_ossl;
+
+/*
+ * 4.0 names the host a connection's certificate must match with these (and
+ * deprecates SSL_set1_host).  Older headers lack them, so they are declared
+ * here with 4.0's prototypes, for the hook table to compile everywhere; a
+ * copy without them leaves the hooks' real function NULL, and nothing linked
+ * against such a copy calls them.
+ */
+#if OPENSSL_VERSION_MAJOR < 4
+int SSL_set1_dnsname(SSL *s, const char *hostname);
+int SSL_add1_dnsname(SSL *s, const char *hostname);
+int SSL_set1_ipaddr(SSL *s, const char *ipaddr);
+int SSL_add1_ipaddr(SSL *s, const char *ipaddr);
+#endif
+
+/*
+ * 4.0 takes the certificate X509_STORE_add_cert adds as const; the hook's
+ * prototype follows the headers it is built with.  The object is only
+ * remembered (template.c), never written through.
+ */
+#if OPENSSL_VERSION_MAJOR >= 4
+#define TC_ADD_CERT_CONST const
+#else
+#define TC_ADD_CERT_CONST
+#endif
+
+/*
+ * Major versions the shim serves: 3 and 4 (their CA-loading functions and
+ * the structures compat.c reads are the same).  A copy of any other major
+ * passes through (stats reason openssl_major_unknown).
+ */
+int tc_compat_major_known(unsigned long version_num);
 
 /*
  * Is `lu` a file lookup (X509_LOOKUP_file()) of this copy?  OpenSSL has no
@@ -22,6 +59,17 @@ int tc_compat_is_file_lookup(struct tc_ossl *o, X509_LOOKUP *lu);
  * SSL_CERT_DIR at call time); from 3.4 on it adds nothing.
  */
 const char *tc_compat_default_store_uri(const struct tc_ossl *o, const char *default_dir);
+
+/*
+ * Does a lookup leave the store's object stack sorted?  Through 3.x it does
+ * (the stack is searched with sk_X509_OBJECT_find, which sorts it first), so
+ * a private rebuild sorts its copy the same way.  4.0 keeps a store's objects
+ * in a table of its own and enumerates them in an order that does not depend
+ * on insertion and that no lookup changes; sorting the stack
+ * X509_STORE_get0_objects returns there would change what get1_objects
+ * lists, so the rebuild leaves it alone.
+ */
+int tc_compat_lookups_sort_store(const struct tc_ossl *o);
 
 /*
  * Points a verification in progress at `to` instead of `from`, so the rest of

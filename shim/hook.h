@@ -16,7 +16,7 @@
 /* Declares `o` (the copy) and `real` (the function to forward to). */
 #define TC_TARGET(name)                                                                            \
     struct tc_ossl *o = tc_ossl_for(TC_ID_##name, __builtin_return_address(0));                    \
-    __typeof__(name) *real = o ? o->name : NULL
+    __typeof__(o->name) real = o ? o->name : NULL
 
 /* For int-returning routes: serve through `handler`, else forward to `forward`. */
 #define TC_SERVE(handler, forward)                                                                 \

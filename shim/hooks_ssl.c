@@ -60,23 +60,35 @@ TC_EXPORT long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
     return rc;
 }
 
-/* The name the peer's certificate must match: the host when no SNI named it first. */
-TC_EXPORT int SSL_set1_host(SSL *s, const char *hostname)
-{
-    TC_TARGET(SSL_set1_host);
-    int rc;
+/*
+ * The name the peer's certificate must match: the host when no SNI named it
+ * first.  SSL_set1_host, and from 4.0 on SSL_set1_dnsname / SSL_set1_ipaddr
+ * and their add1 forms (one more acceptable name: the connection keeps the
+ * first it was given).  Each forwards through `real`, its own copy's function.
+ */
+#define TC_HOST_HOOK(name)                                                                         \
+    TC_EXPORT int name(SSL *s, const char *host)                                                   \
+    {                                                                                              \
+        TC_TARGET(name);                                                                           \
+        int rc;                                                                                    \
+                                                                                                   \
+        if (!real)                                                                                 \
+            return 0;                                                                              \
+        if (tc_bypass())                                                                           \
+            return real(s, host);                                                                  \
+        tc_guard_enter();                                                                          \
+        rc = real(s, host);                                                                        \
+        if (rc == 1)                                                                               \
+            tc_conn_host(o, s, host);                                                              \
+        tc_guard_leave();                                                                          \
+        return rc;                                                                                 \
+    }
 
-    if (!real)
-        return 0;
-    if (tc_bypass())
-        return real(s, hostname);
-    tc_guard_enter();
-    rc = real(s, hostname);
-    if (rc == 1)
-        tc_conn_host(o, s, hostname);
-    tc_guard_leave();
-    return rc;
-}
+TC_HOST_HOOK(SSL_set1_host)
+TC_HOST_HOOK(SSL_set1_dnsname)
+TC_HOST_HOOK(SSL_add1_dnsname)
+TC_HOST_HOOK(SSL_set1_ipaddr)
+TC_HOST_HOOK(SSL_add1_ipaddr)
 
 /* Remembers whose param it is, for the two hooks below. */
 TC_EXPORT X509_VERIFY_PARAM *SSL_get0_param(SSL *s)

@@ -112,14 +112,14 @@ static int added(struct tc_ossl *o, X509_STORE *store, void *obj, int is_crl, in
     return rc;
 }
 
-TC_EXPORT int X509_STORE_add_cert(X509_STORE *store, X509 *x)
+TC_EXPORT int X509_STORE_add_cert(X509_STORE *store, TC_ADD_CERT_CONST X509 *x)
 {
     TC_TARGET(X509_STORE_add_cert);
 
     if (!real)
         return 0;
     TC_CHECK_MUTATION(store, "X509_STORE_add_cert");
-    return added(o, store, x, 0, real(store, x));
+    return added(o, store, (X509 *)x, 0, real(store, x));
 }
 
 TC_EXPORT int X509_STORE_add_crl(X509_STORE *store, X509_CRL *x)

@@ -17,6 +17,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include "compat.h"
+
 enum tc_fn_id {
 #define TC_HOOK(n) TC_ID_##n,
 #define TC_CALL(n) TC_ID_##n,
@@ -38,7 +40,7 @@ struct tc_templates;
 struct tc_ossl {
     uintptr_t key; /* load address of the owning libcrypto */
     enum tc_resolution resolution;
-    int active;          /* 3.x and every TC_CALL function found */
+    int active;          /* 3.x or 4.x, and every required function found */
     int inactive_reason; /* enum tc_passthrough when !active */
     unsigned long version_num;
     char version_text[64];          /* copied: the exit dump must not call OpenSSL */
@@ -53,11 +55,22 @@ struct tc_ossl {
     pthread_mutex_t init_lock;
     struct tc_cache *cache;
     struct tc_templates *templates; /* template.c */
+/*
+ * The only place the shim names OpenSSL declarations, deprecated ones
+ * included: 4.0 deprecates SSL_set1_host (still hooked for the applications
+ * that call it) and X509_STORE_get0_objects (still the only way to reach a
+ * store's own object stack, which template.c sorts in place).  Taking a
+ * function's type is not a call, so the warning is silenced here, and only
+ * here; every other use goes through these members (hook.h's TC_TARGET too).
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #define TC_HOOK(n) __typeof__(n) *n;
 #define TC_CALL(n) __typeof__(n) *n;
 #include "ossl_api.def"
 #undef TC_HOOK
 #undef TC_CALL
+#pragma GCC diagnostic pop
 };
 
 /*

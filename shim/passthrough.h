@@ -8,7 +8,7 @@ enum tc_passthrough {
     TC_PT_UNAVAILABLE,     /* stat/open/read of the file failed */
     TC_PT_NOT_REGULAR,     /* a FIFO, device or /proc file: may change per read */
     TC_PT_CHANGED,         /* the file changed while it was being parsed */
-    TC_PT_NOT_OPENSSL3,    /* this OpenSSL copy is not 3.x */
+    TC_PT_MAJOR_UNKNOWN,   /* this OpenSSL copy is neither 3.x nor 4.x */
     TC_PT_SYMBOL_MISSING,  /* a function the shim needs is absent */
     TC_PT_UNTRACKED_CTX,   /* context created where the shim could not see it */
     TC_PT_LOOKUP_UNKNOWN,  /* X509_LOOKUP layout not verified for this copy */

@@ -156,8 +156,8 @@ static void check_activation(struct tc_ossl *o)
     if (o->OpenSSL_version)
         snprintf(o->version_text, sizeof(o->version_text), "%s",
                  o->OpenSSL_version(OPENSSL_VERSION));
-    if ((o->version_num >> 28) != 3) {
-        o->inactive_reason = TC_PT_NOT_OPENSSL3;
+    if (!tc_compat_major_known(o->version_num)) {
+        o->inactive_reason = TC_PT_MAJOR_UNKNOWN;
         return;
     }
     o->active = 1;

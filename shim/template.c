@@ -627,9 +627,11 @@ static int copy_lookup_state(struct tc_ossl *o, struct tc_ctx_rec *rec, X509_STO
         free(all);
         free(crl);
     }
-    o->X509_STORE_lock(to);
-    o->OPENSSL_sk_sort((OPENSSL_STACK *)o->X509_STORE_get0_objects(to));
-    o->X509_STORE_unlock(to);
+    if (tc_compat_lookups_sort_store(o)) {
+        o->X509_STORE_lock(to);
+        o->OPENSSL_sk_sort((OPENSSL_STACK *)o->X509_STORE_get0_objects(to));
+        o->X509_STORE_unlock(to);
+    }
     return ok;
 }
 

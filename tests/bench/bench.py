@@ -96,6 +96,19 @@ def rows_c_ctx(env):
     ]
 
 
+def rows_c_rss(env):
+    n = 40 if env.quick else 100
+    loop = env.ctx_loop
+    return [
+        Row("g", "C retained RSS per context (set_default_verify_paths)", "KiB/ctx", 1.0, False,
+            {"without": [loop, "rss-default", str(n)], "with": [loop, "rss-default", str(n)],
+             "floor": [loop, "rss-bare", str(n)]}, reps=3,
+            note="%d contexts kept alive: (RSS after - RSS before) / %d; "
+                 "floor = bare SSL_CTX_new" % (n, n),
+            target=("floor_plus", 2.0)),
+    ]
+
+
 def rows_c_store(env):
     n = 40 if env.quick else 150
     loop = env.ctx_loop
@@ -216,8 +229,12 @@ def rows_p8_bundles(env):
 
 # Later rows (RSS over a long requests run, process start-up) go here as
 # further builders.
-ROWS = [rows_c_ctx, rows_py_ctx, rows_requests, rows_py_rss, rows_c_store, rows_p7_threads,
+ROWS = [rows_c_ctx, rows_c_rss, rows_py_ctx, rows_requests, rows_py_rss, rows_c_store,
+        rows_p7_threads,
         rows_p8_bundles]
+
+
+PYTHON_ROWS = (rows_py_ctx, rows_requests, rows_py_rss)
 
 
 # ---------------------------------------------------------------- running
@@ -415,6 +432,8 @@ def main():
     p.add_argument("--python", default="python3")
     p.add_argument("--rows", default="", help="comma-separated row keys to run (default: all)")
     p.add_argument("--quick", action="store_true", help="fewer operations per process")
+    p.add_argument("--no-python", action="store_true",
+                   help="C rows only (the system's Python links another OpenSSL)")
     args = p.parse_args()
     wanted = set(filter(None, args.rows.split(",")))
 
@@ -430,7 +449,8 @@ def main():
             env.gen_bundle = os.path.abspath(args.gen_bundle) if args.gen_bundle else ""
             env.tmp = tmp
             builders = [b for b in ROWS if (b is not rows_p7_threads or env.ctx_threads)
-                        and (b is not rows_p8_bundles or env.gen_bundle)]
+                        and (b is not rows_p8_bundles or env.gen_bundle)
+                        and not (args.no_python and b in PYTHON_ROWS)]
             rows = [r for build in builders for r in build(env) if not wanted or r.key in wanted]
             print("trustcache bench: median of several fresh processes per cell "
                   "(without / with LD_PRELOAD=%s / floor)" % os.path.relpath(env.shim))

@@ -7,6 +7,11 @@
  *   ctx_loop store-file ITERS CAFILE   ... + X509_STORE_load_file(SSL_CTX_get_cert_store(),
  *                                   CAFILE), the way curl loads its CA file: the
  *                                   caller holds the store itself
+ *   ctx_loop rss-bare|rss-default N  KiB of RSS retained per context while N
+ *                                   contexts built as bare|default stay alive
+ *                                   (one built first is kept out of the count,
+ *                                   so one-time costs such as a cache fill are
+ *                                   not taken for per-context memory)
  *
  * Prints one JSON line: the median and mean nanoseconds per operation, the
  * first operation's time (a cache fill shows up there), and how many objects
@@ -32,6 +37,7 @@ struct config {
     enum mode mode;
     long iters;
     const char *cafile;
+    int rss; /* rss-bare, rss-default */
 };
 
 static double now_ns(void)
@@ -47,9 +53,33 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* 3.3 added X509_STORE_get1_objects and 4.0 deprecates get0_objects. */
 static int store_objects(SSL_CTX *ctx)
 {
+#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get1_objects(SSL_CTX_get_cert_store(ctx));
+    int n = objs ? sk_X509_OBJECT_num(objs) : -1;
+
+    sk_X509_OBJECT_pop_free(objs, X509_OBJECT_free);
+    return n;
+#else
     return sk_X509_OBJECT_num(X509_STORE_get0_objects(SSL_CTX_get_cert_store(ctx)));
+#endif
+}
+
+static long rss_kib(void)
+{
+    char line[256];
+    long kib = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+
+    if (f == NULL)
+        return -1;
+    while (kib < 0 && fgets(line, sizeof(line), f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kib = strtol(line + 6, NULL, 10);
+    fclose(f);
+    return kib;
 }
 
 /* Build one context the configured way; NULL if OpenSSL failed. */
@@ -93,14 +123,47 @@ static int objects_after(const struct config *cfg)
     return n;
 }
 
+/* RSS retained per context while cfg->iters of them stay alive. */
+static int rss_per_ctx(const struct config *cfg)
+{
+    SSL_CTX **keep = calloc((size_t)cfg->iters, sizeof(*keep));
+    SSL_CTX *warm = make_ctx(cfg);
+    long before, after, i;
+    int rc = 1;
+
+    if (keep == NULL || warm == NULL)
+        goto out;
+    before = rss_kib();
+    for (i = 0; i < cfg->iters; i++)
+        if ((keep[i] = make_ctx(cfg)) == NULL)
+            goto out;
+    after = rss_kib();
+    printf("{\"value\": %.2f, \"rss_before_kib\": %ld, \"rss_after_kib\": %ld, "
+           "\"ops\": %ld, \"objects\": %d}\n",
+           (double)(after - before) / (double)cfg->iters, before, after, cfg->iters,
+           store_objects(keep[cfg->iters - 1]));
+    rc = 0;
+out:
+    for (i = 0; keep && i < cfg->iters; i++)
+        SSL_CTX_free(keep[i]);
+    free(keep);
+    SSL_CTX_free(warm);
+    return rc;
+}
+
 static int parse_args(int argc, char **argv, struct config *cfg)
 {
     if (argc < 3)
         return -1;
+    cfg->rss = strncmp(argv[1], "rss-", 4) == 0;
+    if (cfg->rss)
+        argv[1] += 4;
     if (strcmp(argv[1], "bare") == 0)
         cfg->mode = MODE_BARE;
     else if (strcmp(argv[1], "default") == 0)
         cfg->mode = MODE_DEFAULT;
+    else if (cfg->rss)
+        return -1;
     else if (strcmp(argv[1], "file") == 0 && argc == 4)
         cfg->mode = MODE_FILE;
     else if (strcmp(argv[1], "store-file") == 0 && argc == 4)
@@ -116,9 +179,14 @@ int main(int argc, char **argv)
 {
     struct config cfg;
     if (parse_args(argc, argv, &cfg) != 0) {
-        fprintf(stderr, "usage: %s bare|default ITERS | file|store-file ITERS CAFILE\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s bare|default ITERS | file|store-file ITERS CAFILE"
+                " | rss-bare|rss-default N\n",
+                argv[0]);
         return 2;
     }
+    if (cfg.rss)
+        return rss_per_ctx(&cfg);
     double *t = malloc(sizeof(*t) * (size_t)cfg.iters);
     if (t == NULL)
         return 1;

@@ -166,7 +166,15 @@ static int objects_after(const struct run *run)
     }
     if (!ctx)
         return -1;
+#if OPENSSL_VERSION_NUMBER >= 0x30300000L /* 4.0 deprecates get0_objects */
+    {
+        STACK_OF(X509_OBJECT) *objs = X509_STORE_get1_objects(SSL_CTX_get_cert_store(ctx));
+        n = objs ? sk_X509_OBJECT_num(objs) : -1;
+        sk_X509_OBJECT_pop_free(objs, X509_OBJECT_free);
+    }
+#else
     n = sk_X509_OBJECT_num(X509_STORE_get0_objects(SSL_CTX_get_cert_store(ctx)));
+#endif
     SSL_CTX_free(ctx);
     return n;
 }

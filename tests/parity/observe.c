@@ -134,9 +134,14 @@ void show_store(const char *label, X509_STORE *st, int want_certs, int want_crls
     int certs = 0, crls = 0, i;
 
     /* Hash-dir lookups insert into this stack during handshakes; read it only
-     * under the store lock, and print after unlocking. */
+     * under the store lock (get1_objects, 3.3+, takes it itself and returns a
+     * copy; 4.0 deprecates get0_objects), and print after unlocking. */
+#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get1_objects(st);
+#else
     X509_STORE_lock(st);
     STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(st);
+#endif
     for (i = 0; i < sk_X509_OBJECT_num(objs); i++) {
         X509_OBJECT *o = sk_X509_OBJECT_value(objs, i);
         char buf[800];
@@ -156,7 +161,11 @@ void show_store(const char *label, X509_STORE *st, int want_certs, int want_crls
         }
         sk_OPENSSL_STRING_push(lines, OPENSSL_strdup(buf));
     }
+#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+    sk_X509_OBJECT_pop_free(objs, X509_OBJECT_free);
+#else
     X509_STORE_unlock(st);
+#endif
 
     say("store(%s): certs=%d crls=%d", label, certs, crls);
     for (i = 0; i < sk_OPENSSL_STRING_num(lines); i++)

@@ -170,13 +170,20 @@ static SSL_CTX *mtls_server_ctx(const char *leaf, const char *client_ca)
     return sctx;
 }
 
+/* The peer's common name (4.0 deprecates X509_NAME_get_text_by_NID and
+ * returns names and entries as const). */
 static void peer_name(SSL *s, char *buf, size_t len)
 {
     X509 *peer = SSL_get0_peer_certificate(s);
+    const X509_NAME *name = peer ? X509_get_subject_name(peer) : NULL;
+    int i = name ? X509_NAME_get_index_by_NID(name, NID_commonName, -1) : -1;
+    const X509_NAME_ENTRY *e = i >= 0 ? X509_NAME_get_entry(name, i) : NULL;
+    const ASN1_STRING *cn = e ? X509_NAME_ENTRY_get_data(e) : NULL;
 
-    snprintf(buf, len, "none");
-    if (peer)
-        X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, buf, (int)len);
+    if (cn)
+        snprintf(buf, len, "%.*s", ASN1_STRING_length(cn), (const char *)ASN1_STRING_get0_data(cn));
+    else
+        snprintf(buf, len, "none");
 }
 
 void mtls_handshake(const char *label, SSL_CTX *client, const char *leaf, const char *client_ca,

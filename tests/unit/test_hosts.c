@@ -639,7 +639,7 @@ static const char GOLDEN_PROM[] =
     "trustcache_ca_loads_passthrough_total{pid=\"4242\",reason=\"file_unavailable\"} 0\n"
     "trustcache_ca_loads_passthrough_total{pid=\"4242\",reason=\"not_a_regular_file\"} 0\n"
     "trustcache_ca_loads_passthrough_total{pid=\"4242\",reason=\"file_changed_during_load\"} 0\n"
-    "trustcache_ca_loads_passthrough_total{pid=\"4242\",reason=\"openssl_not_3x\"} 0\n"
+    "trustcache_ca_loads_passthrough_total{pid=\"4242\",reason=\"openssl_major_unknown\"} 0\n"
     "trustcache_ca_loads_passthrough_total{pid=\"4242\",reason=\"symbol_missing\"} 0\n"
     "trustcache_ca_loads_passthrough_total{pid=\"4242\",reason=\"context_untracked\"} 0\n"
     "trustcache_ca_loads_passthrough_total{pid=\"4242\",reason=\"lookup_layout_unknown\"} 0\n"
