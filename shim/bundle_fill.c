@@ -265,8 +265,13 @@ struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
     push_sentinel(o);
     t0 = tc_now_ns();
     rc = read_in_file_order(o, src, &cap);
-    clean = rc > 0 && o->ERR_peek_last_error() == TC_SENTINEL_CODE && !cap.failed;
-    if (clean && (scratch = o->X509_STORE_new()) && add_all(o, scratch, &cap))
+    /* The adds belong to the load too: adding a certificate caches its
+     * extensions, and an invalid one leaves an error on the queue that the
+     * real loader's caller sees (and a replay of the cached object would
+     * not raise again). */
+    clean = rc > 0 && !cap.failed && (scratch = o->X509_STORE_new()) && add_all(o, scratch, &cap) &&
+            o->ERR_peek_last_error() == TC_SENTINEL_CODE;
+    if (clean)
         complete = take_in_file_order(o, &cap, scratch, b);
     o->X509_STORE_free(scratch);
     b->parse_ns = tc_now_ns() - t0;

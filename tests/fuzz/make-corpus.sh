@@ -67,6 +67,25 @@ printf '%s\0' ' on' $'\n' 'json ' +5 ' 5' 4294967296 SIG $'\x01\x7f' >"$c/invali
 printf '%s\0' $'bad\nline' x $'\x1b[31m' 99999999999999999999 >"$c/control-chars"
 printf '%s\0' on "$(head -c 5000 /dev/zero | tr '\0' p)" >"$c/long-path"
 
+# ---- a root whose key usage bit string is malformed (0x41 unused bits),
+# then the same root intact: adding the second compares the two, which caches
+# both certificates' extensions, and the malformed one leaves an X509V3
+# error on the queue of the load's caller.  A load that leaves an error must
+# never be served from the cache (a replay would not raise it again).
+python3 - "$fx/caA.pem" "$r/a-bad-keyusage-then-good.pem" <<'PY'
+import base64, sys
+pem = open(sys.argv[1]).read()
+der = base64.b64decode("".join(pem.split("-----")[2].split()))
+ku = bytes.fromhex("0603551d0f")  # the keyUsage OID, then its value
+at = der.index(ku)
+bits = der.index(bytes.fromhex("0302"), at)
+bad = der[:bits + 2] + bytes([0x41]) + der[bits + 3:]
+def block(d):
+    b = base64.b64encode(d).decode()
+    return "-----BEGIN CERTIFICATE-----\n" + "\n".join(b[i:i + 64] for i in range(0, len(b), 64)) + "\n-----END CERTIFICATE-----\n"
+open(sys.argv[2], "w").write(block(bad) + block(der))
+PY
+
 # ---- stats: 2 bytes of buffer size, 8 of pid, then the text
 s=$out/stats
 printf '\x10\x00\x39\x30\x00\x00\x00\x00\x00\x00/tmp/trustcache.%%p.json' >"$s/template"
