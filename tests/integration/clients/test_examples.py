@@ -128,9 +128,21 @@ def test_example_python_recorder(rep, ctx):
     if not res:
         return
     plain, shim = res["without"], res["with"]
+    st = shim["stats"]
+    rep.equal("recorder stats: %d loads requested" % n, st and st["ca_loads_requested"], n)
+    check_served(rep, "recorder stats", st, "/bundle.pem", n)
+    # Only urllib3 2.3+ responses keep their connection's context (and its
+    # parsed CA store) alive; with an older urllib3 (Debian 12's 1.26, the
+    # only one on a fresh Debian 12) nothing accumulates and nobody is killed.
+    ver = ((plain.get("versions") or {}).get("urllib3") or "")
+    if tuple(int(x) for x in re.findall(r"\d+", ver)[:2]) < (2, 3):
+        rep.skip("recorder verdicts", "urllib3 %s frees each context with its response; "
+                 "the OOM case needs urllib3 2.3 or later" % (ver or "?"))
+        return
     for r in (plain, shim):
-        rep.check("recorder %s shim: run under a memory cgroup (%s)" % (r["label"], r["method"]),
-                  r["method"].startswith("cgroup"), r.get("no_cgroup_reason"))
+        if not r["method"].startswith("cgroup"):
+            rep.skip("recorder %s shim: memory cgroup" % r["label"],
+                     "%s; judged by the RSS budget instead" % r.get("no_cgroup_reason"))
     if plain["method"].startswith("cgroup"):
         k = plain["kernel"]
         rep.check("recorder without shim: killed by SIGKILL before %d interactions (after %d), "
@@ -150,9 +162,6 @@ def test_example_python_recorder(rep, ctx):
               and shim["returncode"] == 0 and k.get("oom_kills", 0) == 0
               and (peak is None or peak < limit * 1048576),
               {x: shim[x] for x in ("verdict", "signal", "interactions", "kernel")})
-    st = shim["stats"]
-    rep.equal("recorder stats: %d loads requested" % n, st and st["ca_loads_requested"], n)
-    check_served(rep, "recorder stats", st, "/bundle.pem", n)
 
 
 def test_example_gc_disabled(rep, ctx):
