@@ -18,17 +18,18 @@ LIBSUBDIR ?= lib/trustcache
 LIBDIR    := $(PREFIX)/$(LIBSUBDIR)
 BINDIR    := $(PREFIX)/bin
 
-# The version: TC_VERSION in shim/stats_dump.h is the only place it is
+# The version: TC_VERSION in shim/report/stats_dump.h is the only place it is
 # written; the installed man pages and the Debian package take it from there.
-VERSION   := $(shell sed -n 's/^.define TC_VERSION "\(.*\)"$$/\1/p' shim/stats_dump.h)
+VERSION   := $(shell sed -n 's/^.define TC_VERSION "\(.*\)"$$/\1/p' shim/report/stats_dump.h)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-BASEFLAGS := -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -pthread $(WARN)
+BASEFLAGS := -std=gnu11 -D_GNU_SOURCE -Ishim -fPIC -fvisibility=hidden -pthread $(WARN)
 OPTFLAGS  ?= -O2 -g
 SHIM_LDLIBS := -ldl -lpthread
 
-SHIM_SRCS := $(sort $(wildcard shim/*.c))
-SHIM_HDRS := $(wildcard shim/*.h) $(wildcard shim/*.def)
+# One folder per layer (docs/DESIGN.md); sources include headers as "layer/file.h".
+SHIM_SRCS := $(sort $(wildcard shim/*/*.c))
+SHIM_HDRS := $(wildcard shim/*.h shim/*/*.h shim/*/*.def)
 
 # Debian packages each group of targets needs (installed by the deps-* targets).
 DEPS_BUILD := gcc make libssl-dev uthash-dev pkg-config
@@ -69,7 +70,7 @@ deps-demo: | $(BUILD)
 # ---------------------------------------------------------------- the shim
 # The export list is generated from the hook table, so the exported symbols
 # can never drift from the hooks that exist.
-$(BUILD)/exports.map: shim/ossl_api.def | $(BUILD)
+$(BUILD)/exports.map: shim/ossl/ossl_api.def | $(BUILD)
 	@{ echo "{ global:"; sed -n 's/^TC_HOOK(\([A-Za-z0-9_]*\)).*/  \1;/p' $<; echo "local: *; };"; } > $@
 
 # $(1)=output .so  $(2)=extra flags

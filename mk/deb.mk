@@ -8,7 +8,7 @@
 #   make check-deb     install the package into a fresh minimal Debian 12,
 #                      use it, purge it (tests/deb/check.sh)
 #
-# The version has one source: TC_VERSION in shim/stats_dump.h, the version
+# The version has one source: TC_VERSION in shim/report/stats_dump.h, the version
 # the shim reports in its stats.  debian/changelog is not kept in the tree:
 # it is written into the staging copy from TC_VERSION, with the Debian
 # revision 1+deb<N> for the Debian release N it is built on.
@@ -47,12 +47,12 @@ deps-deb: | $(BUILD)
 deb: $(DEB_FILE)
 
 $(DEB_FILE): $(DEB_INPUTS) | deps-deb
-	@test -n "$(DEB_UPSTREAM)" || { echo "deb: no TC_VERSION in shim/stats_dump.h" >&2; exit 1; }
+	@test -n "$(DEB_UPSTREAM)" || { echo "deb: no TC_VERSION in shim/report/stats_dump.h" >&2; exit 1; }
 	@rm -rf $(DEB_OUT) && mkdir -p $(DEB_STAGE)
 	@cp -a $(DEB_TREE) $(DEB_STAGE)/
 	@printf '%s\n' "trustcache ($(DEB_VERSION)) $(DEB_CODENAME); urgency=medium" "" \
 	  "  * Built from the source tree at commit $(DEB_COMMIT) (version $(DEB_UPSTREAM)" \
-	  "    from TC_VERSION in shim/stats_dump.h)." "" \
+	  "    from TC_VERSION in shim/report/stats_dump.h)." "" \
 	  " -- $(DEB_MAINT)  $(DEB_DATE)" >$(DEB_STAGE)/debian/changelog
 	@echo "deb: dpkg-buildpackage -b in $(DEB_STAGE) (log: $(DEB_OUT)/build.log)"
 	@cd $(DEB_STAGE) && dpkg-buildpackage -b -us -uc >../build.log 2>&1 \

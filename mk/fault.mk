@@ -1,6 +1,6 @@
 # Fault injection: a test build of the shim in which the Nth allocation,
 # file-system call or OpenSSL call the shim makes on its own behalf fails
-# (shim/fault.c), and a suite that fails every such point once, in turn, under
+# (shim/base/fault.c), and a suite that fails every such point once, in turn, under
 # parity scenarios, requiring OpenSSL's own transcript every time.
 #
 #   make check-fault          every failure point of the chosen scenarios
@@ -26,11 +26,11 @@ CHECK_TARGETS += check-fault check-fault-asan
 # The same sources as the shim; fault.c is empty without TC_FAULT_INJECTION.
 $(FAULT_SHIM): $(SHIM_SRCS) $(SHIM_HDRS) $(BUILD)/exports.map | deps-build
 	@mkdir -p $(dir $@)
-	$(call build_shim,$@,-DTC_FAULT_INJECTION -include shim/fault.h)
+	$(call build_shim,$@,-DTC_FAULT_INJECTION -include shim/base/fault.h)
 
 $(FAULT_ASAN_SHIM): $(SHIM_SRCS) $(SHIM_HDRS) $(BUILD)/exports.map | deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) $(SHIM_ASAN_FLAGS) -DTC_FAULT_INJECTION -include shim/fault.h \
+	$(CC) $(BASEFLAGS) $(SHIM_ASAN_FLAGS) -DTC_FAULT_INJECTION -include shim/base/fault.h \
 	  -shared -o $@ $(SHIM_SRCS) -Wl,--version-script=$(BUILD)/exports.map $(SHIM_LDLIBS)
 
 .PHONY: check-fault check-fault-asan deps-fault

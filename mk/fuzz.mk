@@ -1,6 +1,6 @@
 # Fuzzing with libFuzzer (clang), sanitizers on:
 #
-#   fuzz_config   TRUSTCACHE_* values into tc_config_parse (shim/config.c)
+#   fuzz_config   TRUSTCACHE_* values into tc_config_parse (shim/base/config.c)
 #   fuzz_stats    tc_stats_expand_path and the JSON rendering
 #   fuzz_replay   a differential harness: bundle bytes through OpenSSL's own
 #                 loader and through the shim's cache (miss, then hit), which
@@ -26,8 +26,8 @@ FUZZ_SAN       := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_ASAN_RT    = $$($(FUZZ_CC) -print-file-name=libclang_rt.asan-x86_64.so)
 FUZZ_BINS      := $(FUZZ_DIR)/fuzz_config $(FUZZ_DIR)/fuzz_stats $(FUZZ_DIR)/fuzz_replay \
                   $(FUZZ_DIR)/libtrustcache-cov.so
-FUZZ_STATS_SHIM := shim/stats_dump.c shim/stats_render.c shim/stats.c shim/config.c shim/tc_hash.c \
-                   shim/bundle_cache.c shim/fingerprint.c
+FUZZ_STATS_SHIM := shim/report/stats_dump.c shim/report/stats_render.c shim/base/stats.c shim/base/config.c shim/base/tc_hash.c \
+                   shim/cache/bundle_cache.c shim/cache/fingerprint.c
 
 CHECK_TARGETS += check-fuzz
 
@@ -35,10 +35,10 @@ CHECK_TARGETS += check-fuzz
 deps-fuzz: | $(BUILD)
 	$(call need_pkgs,clang libclang-rt-14-dev llvm libssl-dev uthash-dev openssl)
 
-$(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c shim/config.c shim/config.h | deps-fuzz
+$(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c shim/base/config.c shim/base/config.h | deps-fuzz
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -Ishim -o $@ \
-	  tests/fuzz/fuzz_config.c shim/config.c
+	  tests/fuzz/fuzz_config.c shim/base/config.c
 
 $(FUZZ_DIR)/fuzz_stats: tests/fuzz/fuzz_stats.c tests/fuzz/stub_ossl.c $(FUZZ_STATS_SHIM) \
                         $(SHIM_HDRS) | deps-fuzz

@@ -1,7 +1,7 @@
 # Connection accounting per host, pool churn, the leak view, and the stats
 # formats (text, JSON, Prometheus) with periodic and signal dumps.
 #
-#   make check-hosts   tests/unit/test_hosts.c (its own program: host table,
+#   make check-hosts   tests/unit/contexts/test_hosts.c (its own program: host table,
 #                      bounds, accounting from many threads, churn and leak
 #                      rules, every format, a golden Prometheus document),
 #                      plain and under ThreadSanitizer, then
@@ -21,8 +21,8 @@ HOSTS_PYTHON    ?= python3
 HOSTS_ARGS      ?=
 HOSTS_UNIT      := $(BUILD)/tests/hosts/unit-hosts
 HOSTS_UNIT_TSAN := $(BUILD)/tests/hosts/unit-hosts-tsan
-HOSTS_UNIT_SHIM := shim/hosts.c shim/acct.c shim/config.c shim/stats.c shim/stats_render.c shim/tc_hash.c \
-                   shim/word_lock.c
+HOSTS_UNIT_SHIM := shim/contexts/hosts.c shim/contexts/acct.c shim/base/config.c shim/base/stats.c shim/report/stats_render.c shim/base/tc_hash.c \
+                   shim/base/word_lock.c
 
 CHECK_TARGETS += check-hosts
 
@@ -40,13 +40,13 @@ deps-hosts: | $(BUILD)
 define hosts_unit_build
 	@mkdir -p $(dir $(2))
 	$(CC) $(BASEFLAGS) $(1) -DTC_UNIT_HOSTS -Ishim $$(pkg-config --cflags check) -o $(2) \
-	  tests/unit/test_hosts.c $(HOSTS_UNIT_SHIM) $$(pkg-config --libs check) -pthread
+	  tests/unit/contexts/test_hosts.c $(HOSTS_UNIT_SHIM) $$(pkg-config --libs check) -pthread
 endef
 
-$(HOSTS_UNIT): tests/unit/test_hosts.c $(HOSTS_UNIT_SHIM) $(SHIM_HDRS) | deps-hosts
+$(HOSTS_UNIT): tests/unit/contexts/test_hosts.c $(HOSTS_UNIT_SHIM) $(SHIM_HDRS) | deps-hosts
 	$(call hosts_unit_build,$(OPTFLAGS),$@)
 
-$(HOSTS_UNIT_TSAN): tests/unit/test_hosts.c $(HOSTS_UNIT_SHIM) $(SHIM_HDRS) | deps-hosts
+$(HOSTS_UNIT_TSAN): tests/unit/contexts/test_hosts.c $(HOSTS_UNIT_SHIM) $(SHIM_HDRS) | deps-hosts
 	$(call hosts_unit_build,-O1 -g -fsanitize=thread,$@)
 
 check-hosts: deps-hosts $(BUILD)/libtrustcache.so $(HOSTS_UNIT) $(HOSTS_UNIT_TSAN)

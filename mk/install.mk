@@ -11,7 +11,7 @@
 #                                               PREFIX works
 #   $(PREFIX)/share/man/man1/trustcache-run.1   the man pages, their footer
 #   $(PREFIX)/share/man/man1/trustcache-stats.1 carrying VERSION (TC_VERSION in
-#   $(PREFIX)/share/man/man7/trustcache.7       shim/stats_dump.h)
+#   $(PREFIX)/share/man/man7/trustcache.7       shim/report/stats_dump.h)
 #
 # DESTDIR stages the tree elsewhere (packaging, container image layers, tests);
 # nothing in the installed files records it.

@@ -24,10 +24,10 @@ check-lint: deps-lint
 	@clang-format --dry-run -Werror $(LINT_C_FILES)
 	@echo "lint: clang-format: $(words $(LINT_C_FILES)) files laid out as .clang-format says"
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	  --inline-suppr --std=c11 -D_GNU_SOURCE -Ishim --suppress=missingIncludeSystem shim/*.c
-	@echo "lint: cppcheck: shim/*.c clean"
-	@clang-tidy --quiet shim/*.c -- $(LINT_CFLAGS) 2>/dev/null
-	@echo "lint: clang-tidy: shim/*.c clean"
+	  --inline-suppr --std=c11 -D_GNU_SOURCE -Ishim --suppress=missingIncludeSystem $(SHIM_SRCS)
+	@echo "lint: cppcheck: $(words $(SHIM_SRCS)) shim sources clean"
+	@clang-tidy --quiet $(SHIM_SRCS) -- $(LINT_CFLAGS) 2>/dev/null
+	@echo "lint: clang-tidy: $(words $(SHIM_SRCS)) shim sources clean"
 	@shellcheck -x $(LINT_SH_FILES)
 	@echo "lint: shellcheck: $(words $(LINT_SH_FILES)) scripts clean"
 

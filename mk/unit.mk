@@ -11,16 +11,16 @@
 # CK_RUN_SUITE=name / CK_RUN_CASE=name (check's variables) narrow a run.
 
 UNIT_OUT     := $(BUILD)/tests/unit
-UNIT_SHIM    := shim/config.c shim/fingerprint.c shim/bundle_cache.c shim/stats.c shim/tc_hash.c \
-                shim/stats_render.c shim/stats_dump.c
-UNIT_SRCS    := $(sort $(wildcard tests/unit/*.c))
+UNIT_SHIM    := shim/base/config.c shim/cache/fingerprint.c shim/cache/bundle_cache.c shim/base/stats.c shim/base/tc_hash.c \
+                shim/report/stats_render.c shim/report/stats_dump.c
+UNIT_SRCS    := $(sort $(filter-out %/test_hosts.c,$(wildcard tests/unit/*.c tests/unit/*/*.c)))
 UNIT_DEPS    := $(UNIT_SRCS) $(UNIT_SHIM) $(wildcard tests/unit/*.h) $(SHIM_HDRS)
 UNIT_PYTHON  ?= python3
 UNIT_ASAN    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=undefined
 # pkg-config runs when the recipe does, after deps-check has installed it.
 # libcrypto is for the test binary's reference SHA-256 only.
-unit_build = $(CC) $(BASEFLAGS) $(1) -Ishim $$(pkg-config --cflags check) -o $(2) \
+unit_build = $(CC) $(BASEFLAGS) $(1) -Ishim -Itests/unit $$(pkg-config --cflags check) -o $(2) \
              $(UNIT_SRCS) $(UNIT_SHIM) $$(pkg-config --libs check) -lcrypto
 
 CHECK_TARGETS += check-unit check-unit-asan check-linkage
@@ -48,4 +48,4 @@ deps-linkage: | $(BUILD)
 
 check-linkage: deps-check deps-linkage $(BUILD)/libtrustcache.so
 	@shellcheck tests/linkage/check.sh
-	@bash tests/linkage/check.sh $(BUILD)/libtrustcache.so shim/ossl_api.def
+	@bash tests/linkage/check.sh $(BUILD)/libtrustcache.so shim/ossl/ossl_api.def

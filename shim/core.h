@@ -7,9 +7,9 @@
 
 #include <limits.h>
 
-#include "bundle_cache.h"
-#include "ossl.h"
-#include "passthrough.h"
+#include "cache/bundle_cache.h"
+#include "ossl/ossl.h"
+#include "base/passthrough.h"
 
 /* Returned by a route handler that did not serve the call: run the real one. */
 #define TC_REAL INT_MIN

@@ -1,5 +1,5 @@
 /* Parsing of the TRUSTCACHE_* environment. */
-#include "config.h"
+#include "base/config.h"
 
 #include <errno.h>
 #include <pthread.h>

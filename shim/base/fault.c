@@ -46,7 +46,7 @@
 #undef open
 #undef read
 
-#include "fault.h"
+#include "base/fault.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -56,7 +56,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ossl.h"
+#include "ossl/ossl.h"
 
 #define TC_FAULT_COPIES 4
 #define TC_FAULT_STORES 256

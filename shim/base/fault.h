@@ -1,6 +1,6 @@
 /*
  * Fault injection, for the test build only ($(BUILD)/fault/libtrustcache.so,
- * built with -DTC_FAULT_INJECTION -include shim/fault.h).  The default build
+ * built with -DTC_FAULT_INJECTION -include shim/base/fault.h).  The default build
  * never sees any of this.
  *
  * Every allocation and file-system call in shim code becomes a counted

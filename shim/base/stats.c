@@ -1,5 +1,5 @@
 /* The counters and the names their reasons are reported under. */
-#include "stats.h"
+#include "base/stats.h"
 
 #include <string.h>
 

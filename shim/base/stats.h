@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "passthrough.h"
+#include "base/passthrough.h"
 
 struct tc_counters {
     uint64_t ca_loads_requested;

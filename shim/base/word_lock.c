@@ -1,5 +1,5 @@
 /* One-word locks that a fork child sees as free (see word_lock.h). */
-#include "word_lock.h"
+#include "base/word_lock.h"
 
 #include <sched.h>
 

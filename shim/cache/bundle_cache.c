@@ -1,12 +1,12 @@
 /* The bundle cache: tables, LRU bound, refcounts, racy-stat validation. */
-#include "child_locks.h"
-#include "bundle_cache.h"
+#include "base/child_locks.h"
+#include "cache/bundle_cache.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats.h"
+#include "base/stats.h"
 
 struct tc_cache {
     pthread_rwlock_t lock;

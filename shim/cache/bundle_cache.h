@@ -18,9 +18,9 @@
 
 #include <pthread.h>
 #include <stdint.h>
-#include "tc_hash.h"
+#include "base/tc_hash.h"
 
-#include "fingerprint.h"
+#include "cache/fingerprint.h"
 
 struct tc_cache;
 

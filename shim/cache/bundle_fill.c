@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "core.h"
-#include "fingerprint.h"
+#include "cache/fingerprint.h"
 
 /* An error code no OpenSSL library raises: marks "nothing new on the queue". */
 #define TC_SENTINEL_REASON 0x7ab

@@ -1,5 +1,5 @@
 /* File identity, the racy-stat rule, and content digests. */
-#include "fingerprint.h"
+#include "cache/fingerprint.h"
 
 #include <errno.h>
 #include <fcntl.h>

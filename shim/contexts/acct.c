@@ -7,18 +7,18 @@
  * through one mutex for the host table, then the record's lock (always in
  * that order).  Never held while OpenSSL runs, never from a signal handler.
  */
-#include "child_locks.h"
-#include "acct.h"
+#include "base/child_locks.h"
+#include "contexts/acct.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bundle_cache.h"
-#include "config.h"
-#include "hosts.h"
-#include "stats_dump.h"
-#include "word_lock.h"
+#include "cache/bundle_cache.h"
+#include "base/config.h"
+#include "contexts/hosts.h"
+#include "report/stats_dump.h"
+#include "base/word_lock.h"
 
 /*
  * A list, not a growing array: a load updates it with one pointer store, so

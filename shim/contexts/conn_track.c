@@ -14,10 +14,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "child_locks.h"
-#include "acct.h"
+#include "base/child_locks.h"
+#include "contexts/acct.h"
 #include "core.h"
-#include "stats_writer.h"
+#include "report/stats_writer.h"
 
 /* As many as resolve.c keeps copies. */
 #define TC_CONN_COPIES 8

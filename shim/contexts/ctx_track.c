@@ -21,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acct.h"
+#include "contexts/acct.h"
 #include "core.h"
-#include "stats.h"
-#include "stats_writer.h"
-#include "template.h"
+#include "base/stats.h"
+#include "report/stats_writer.h"
+#include "contexts/template.h"
 
 /* Most contexts alive at once: raised, never lowered, after each creation. */
 static void note_live_peak(void)

@@ -1,10 +1,10 @@
 /* The per-host table: bounded rows, an overflow row, and the counting rule. */
-#include "hosts.h"
+#include "contexts/hosts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tc_hash.h"
+#include "base/tc_hash.h"
 
 struct row {
     struct tc_host h;

@@ -1,18 +1,18 @@
 /* Shared template stores: recipes, the template table, copy-on-write. */
-#include "child_locks.h"
-#include "template.h"
+#include "base/child_locks.h"
+#include "contexts/template.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "compat.h"
-#include "config.h"
-#include "guard.h"
-#include "stats.h"
-#include "stats_render.h"
-#include "word_lock.h"
+#include "ossl/compat.h"
+#include "base/config.h"
+#include "base/guard.h"
+#include "base/stats.h"
+#include "report/stats_render.h"
+#include "base/word_lock.h"
 
 struct tc_template {
     char *key;

@@ -8,8 +8,8 @@
 #define TC_HOOK_H
 
 #include "core.h"
-#include "guard.h"
-#include "template.h"
+#include "base/guard.h"
+#include "contexts/template.h"
 
 #define TC_EXPORT __attribute__((visibility("default")))
 

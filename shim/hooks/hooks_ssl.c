@@ -6,7 +6,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "hook.h"
+#include "hooks/hook.h"
 
 /*
  * The connection whose verify param this thread fetched last: CPython calls

@@ -2,7 +2,7 @@
  * libssl entry points.  Each hook only routes; the behaviour is in routes.c
  * and ctx_track.c.
  */
-#include "hook.h"
+#include "hooks/hook.h"
 
 /* Every context gets ex_data recording its libctx/propq, and is counted. */
 TC_EXPORT SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHOD *meth)

@@ -3,7 +3,7 @@
  * nginx), and libssl reaches them on its way down; the guard makes the
  * outermost one serve the load.
  */
-#include "hook.h"
+#include "hooks/hook.h"
 
 /* curl with OpenSSL 3, Ruby DEFAULT_CERT_STORE: the default bundle into a bare store. */
 TC_EXPORT int X509_STORE_set_default_paths_ex(X509_STORE *store, OSSL_LIB_CTX *libctx,

@@ -1,6 +1,6 @@
 /* Version-dependent details, decided per copy at run time. */
-#include "compat.h"
-#include "ossl.h"
+#include "ossl/compat.h"
+#include "ossl/ossl.h"
 
 #include <stddef.h>
 

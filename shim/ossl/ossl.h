@@ -17,12 +17,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
-#include "compat.h"
+#include "ossl/compat.h"
 
 enum tc_fn_id {
 #define TC_HOOK(n) TC_ID_##n,
 #define TC_CALL(n) TC_ID_##n,
-#include "ossl_api.def"
+#include "ossl/ossl_api.def"
 #undef TC_HOOK
 #undef TC_CALL
     TC_FN_COUNT
@@ -67,7 +67,7 @@ struct tc_ossl {
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #define TC_HOOK(n) __typeof__(n) *n;
 #define TC_CALL(n) __typeof__(n) *n;
-#include "ossl_api.def"
+#include "ossl/ossl_api.def"
 #undef TC_HOOK
 #undef TC_CALL
 #pragma GCC diagnostic pop

@@ -15,10 +15,10 @@
  * the loader lock.  Racing resolvers may build the same table twice; the
  * loser is discarded before anyone sees it.
  */
-#include "child_locks.h"
-#include "ossl.h"
-#include "compat.h"
-#include "passthrough.h"
+#include "base/child_locks.h"
+#include "ossl/ossl.h"
+#include "ossl/compat.h"
+#include "base/passthrough.h"
 
 #include <dlfcn.h>
 #include <link.h>
@@ -35,7 +35,7 @@
 static const char *const g_names[TC_FN_COUNT] = {
 #define TC_HOOK(n) #n,
 #define TC_CALL(n) #n,
-#include "ossl_api.def"
+#include "ossl/ossl_api.def"
 #undef TC_HOOK
 #undef TC_CALL
 };
@@ -43,7 +43,7 @@ static const char *const g_names[TC_FN_COUNT] = {
 static const size_t g_offsets[TC_FN_COUNT] = {
 #define TC_HOOK(n) offsetof(struct tc_ossl, n),
 #define TC_CALL(n) offsetof(struct tc_ossl, n),
-#include "ossl_api.def"
+#include "ossl/ossl_api.def"
 #undef TC_HOOK
 #undef TC_CALL
 };

@@ -4,10 +4,10 @@
  * before OpenSSL is even loaded, and a process that never loads a CA file
  * should pay nothing.
  */
-#include "config.h"
+#include "base/config.h"
 #include "core.h"
-#include "guard.h"
-#include "template.h"
+#include "base/guard.h"
+#include "contexts/template.h"
 
 __thread int tc_guard_depth __attribute__((tls_model("initial-exec")));
 

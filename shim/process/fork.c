@@ -10,15 +10,15 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "child_locks.h"
-#include "acct.h"
-#include "bundle_cache.h"
+#include "base/child_locks.h"
+#include "contexts/acct.h"
+#include "cache/bundle_cache.h"
 #include "core.h"
-#include "stats.h"
-#include "stats_dump.h"
-#include "stats_writer.h"
-#include "template.h"
-#include "word_lock.h"
+#include "base/stats.h"
+#include "report/stats_dump.h"
+#include "report/stats_writer.h"
+#include "contexts/template.h"
+#include "base/word_lock.h"
 
 static void lock_copy(struct tc_ossl *o, void *arg)
 {

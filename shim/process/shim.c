@@ -10,8 +10,8 @@
  * already have run its own atexit cleanup.  Stats written while the process
  * runs come from a thread started on the first TLS use (stats_writer.c).
  */
-#include "config.h"
-#include "stats_dump.h"
+#include "base/config.h"
+#include "report/stats_dump.h"
 
 __attribute__((constructor)) static void tc_start(void) { (void)tc_config(); }
 

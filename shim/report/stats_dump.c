@@ -1,6 +1,6 @@
 /* The stats dump: collection, destination, atomic write. */
-#include "child_locks.h"
-#include "stats_dump.h"
+#include "base/child_locks.h"
+#include "report/stats_dump.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bundle_cache.h"
-#include "config.h"
-#include "ossl.h"
+#include "cache/bundle_cache.h"
+#include "base/config.h"
+#include "ossl/ossl.h"
 
 struct collect {
     struct tc_stats_view *v;

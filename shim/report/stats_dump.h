@@ -2,7 +2,7 @@
 #ifndef TC_STATS_DUMP_H
 #define TC_STATS_DUMP_H
 
-#include "stats_render.h"
+#include "report/stats_render.h"
 
 /* The version of trustcache: the only place it is written.  The Debian
  * package takes its version from this line (mk/deb.mk). */

@@ -2,7 +2,7 @@
  * Text, JSON and Prometheus renderings of a stats snapshot, and the two
  * judgements they report: pool churn per host, and a likely context leak.
  */
-#include "stats_render.h"
+#include "report/stats_render.h"
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tc_hash.h"
+#include "base/tc_hash.h"
 
 void tc_buf_printf(struct tc_buf *b, const char *fmt, ...)
 {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stats.h"
+#include "base/stats.h"
 
 struct tc_buf {
     char *data;

@@ -13,8 +13,8 @@
  * handler: a fork child only marks it as needed, and the child's next TLS
  * use (a hook) starts it.
  */
-#include "child_locks.h"
-#include "stats_writer.h"
+#include "base/child_locks.h"
+#include "report/stats_writer.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -23,9 +23,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
+#include "base/config.h"
 #include "core.h"
-#include "stats_dump.h"
+#include "report/stats_dump.h"
 
 enum { W_UNSTARTED, W_RUNNING, W_NOT_NEEDED };
 

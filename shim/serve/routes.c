@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compat.h"
-#include "config.h"
+#include "ossl/compat.h"
+#include "base/config.h"
 #include "core.h"
-#include "stats.h"
-#include "template.h"
+#include "base/stats.h"
+#include "contexts/template.h"
 
 static enum tc_passthrough inactive_reason(const struct tc_ossl *o)
 {

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "base/config.h"
 #include "core.h"
-#include "stats.h"
+#include "base/stats.h"
 
 #define TC_KEY_MAX (PATH_MAX + 256)
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the TRUSTCACHE_* parser (shim/config.c, linked directly).
+ * libFuzzer target: the TRUSTCACHE_* parser (shim/base/config.c, linked directly).
  *
  * The input is split at NUL bytes into values; the parser's getenv receives
  * them in the order it asks for names (so a variable added to config.c is
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "base/config.h"
 
 #define MAX_VARS  32
 #define MAX_LINES 64

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: the stats path expander and the JSON rendering
- * (shim/stats_dump.c, shim/stats_render.c, linked directly).
+ * (shim/report/stats_dump.c, shim/report/stats_render.c, linked directly).
  *
  * Input: 2 bytes of buffer length, 8 bytes of pid, then the text (up to the
  * first NUL) used as the path template, as a bundle path and as the version
@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats_dump.h"
-#include "stats_render.h"
+#include "report/stats_dump.h"
+#include "report/stats_render.h"
 
 static void fail(const char *what, const char *detail)
 {

@@ -1,8 +1,8 @@
 /*
- * The OpenSSL copy registry (shim/resolve.c) as the stats fuzzer needs it:
+ * The OpenSSL copy registry (shim/ossl/resolve.c) as the stats fuzzer needs it:
  * stats_dump.c links against it, and the fuzzer has no OpenSSL copy.
  */
-#include "ossl.h"
+#include "ossl/ossl.h"
 
 int tc_ossl_seen(void) { return 0; }
 

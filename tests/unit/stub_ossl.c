@@ -3,7 +3,7 @@
  * asks whether OpenSSL was ever seen and which copies to collect from.  The
  * unit tests have no OpenSSL copy: no copies, and "seen" is what a test says.
  */
-#include "ossl.h"
+#include "ossl/ossl.h"
 #include "unit.h"
 
 int unit_ossl_seen_value;

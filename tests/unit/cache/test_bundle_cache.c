@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bundle_cache.h"
-#include "stats.h"
+#include "cache/bundle_cache.h"
+#include "base/stats.h"
 #include "unit.h"
 
 /* ---------------------------------------------------------------- fixtures */

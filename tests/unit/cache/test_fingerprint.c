@@ -14,7 +14,7 @@
 
 #include <openssl/evp.h>
 
-#include "fingerprint.h"
+#include "cache/fingerprint.h"
 #include "unit.h"
 
 #define NS 1000000000LL

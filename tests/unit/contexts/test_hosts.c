@@ -19,10 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "acct.h"
-#include "hosts.h"
-#include "stats_dump.h"
-#include "stats_render.h"
+#include "contexts/acct.h"
+#include "contexts/hosts.h"
+#include "report/stats_dump.h"
+#include "report/stats_render.h"
 
 /* ---- stand-ins ------------------------------------------------------------ */
 

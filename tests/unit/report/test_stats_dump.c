@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "stats.h"
-#include "stats_dump.h"
+#include "base/stats.h"
+#include "report/stats_dump.h"
 #include "unit.h"
 
 /* ---------------------------------------------------------------- expand_path */

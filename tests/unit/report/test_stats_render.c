@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats_render.h"
+#include "report/stats_render.h"
 #include "unit.h"
 
 #define CANON_MAX (512 * 1024)
