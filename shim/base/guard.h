@@ -17,4 +17,7 @@ static inline int tc_guard_busy(void) { return tc_guard_depth > 0; }
 static inline void tc_guard_enter(void) { tc_guard_depth++; }
 static inline void tc_guard_leave(void) { tc_guard_depth--; }
 
+/* Hooks forward untouched when this is true (nested call, or mode off). */
+int tc_bypass(void);
+
 #endif

@@ -24,7 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "cache/bundle_fill.h"
+#include "cache/bundle_replay.h"
 #include "cache/fingerprint.h"
 
 /* An error code no OpenSSL library raises: marks "nothing new on the queue". */

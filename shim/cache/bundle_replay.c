@@ -15,7 +15,7 @@
  */
 #include <stdlib.h>
 
-#include "core.h"
+#include "cache/bundle_replay.h"
 
 struct store_record {
     struct tc_template *tmpl; /* set once, before the store is shared */

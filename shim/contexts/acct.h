@@ -9,7 +9,7 @@
 #ifndef TC_ACCT_H
 #define TC_ACCT_H
 
-#include "core.h"
+#include "contexts/ctx_track.h"
 
 struct tc_entry;
 

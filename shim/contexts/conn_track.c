@@ -16,7 +16,8 @@
 
 #include "base/child_locks.h"
 #include "contexts/acct.h"
-#include "core.h"
+#include "contexts/conn_track.h"
+#include "contexts/ctx_track.h"
 #include "report/stats_writer.h"
 
 /* As many as resolve.c keeps copies. */
@@ -58,7 +59,7 @@ static int conn_index(struct tc_ossl *o)
 {
     int idx = find_index(o);
 
-    if (idx != TC_NO_INDEX || !tc_copy_ready(o))
+    if (idx != TC_NO_INDEX || !tc_copy_is_ready(o))
         return idx;
     pthread_mutex_lock(&g_index_lock);
     idx = find_index(o);
@@ -80,7 +81,6 @@ void tc_conn_new(struct tc_ossl *o, SSL *s, SSL_CTX *ctx)
     struct tc_conn *c;
     int idx;
 
-    tc_writer_kick(); /* first TLS use: the stats writer may start now */
     if (!s || !tc_acct_enabled() || (idx = conn_index(o)) < 0 || !o->SSL_set_ex_data)
         return;
     if (!(c = calloc(1, sizeof(*c))))

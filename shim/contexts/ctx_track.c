@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "contexts/acct.h"
-#include "core.h"
+#include "contexts/ctx_track.h"
 #include "base/stats.h"
 #include "report/stats_writer.h"
 #include "contexts/template.h"
@@ -43,8 +43,7 @@ void tc_ctx_track(struct tc_ossl *o, SSL_CTX *ctx, OSSL_LIB_CTX *libctx, const c
 {
     struct tc_ctx_rec *rec;
 
-    tc_writer_kick(); /* first TLS use: the stats writer may start now */
-    if (!ctx || !tc_copy_ready(o) || !o->SSL_CTX_set_ex_data)
+    if (!ctx || !tc_copy_is_ready(o) || !o->SSL_CTX_set_ex_data)
         return;
     rec = calloc(1, sizeof(*rec));
     if (!rec)

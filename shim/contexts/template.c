@@ -1,6 +1,7 @@
 /* Shared template stores: recipes, the template table, copy-on-write. */
 #include "base/child_locks.h"
 #include "contexts/template.h"
+#include "cache/bundle_replay.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -19,7 +19,7 @@
 #ifndef TC_TEMPLATE_H
 #define TC_TEMPLATE_H
 
-#include "core.h"
+#include "contexts/ctx_track.h"
 
 enum tc_step_kind {
     TC_STEP_FILE,          /* file lookup + a bundle (load_verify_file, default file) */

@@ -7,9 +7,12 @@
 #ifndef TC_HOOK_H
 #define TC_HOOK_H
 
-#include "core.h"
 #include "base/guard.h"
+#include "contexts/conn_track.h"
+#include "contexts/ctx_track.h"
 #include "contexts/template.h"
+#include "process/copy_state.h"
+#include "serve/routes.h"
 
 #define TC_EXPORT __attribute__((visibility("default")))
 
@@ -17,6 +20,16 @@
 #define TC_TARGET(name)                                                                            \
     struct tc_ossl *o = tc_ossl_for(TC_ID_##name, __builtin_return_address(0));                    \
     __typeof__(o->name) real = o ? o->name : NULL
+
+/*
+ * A context or connection was made: the first TLS use (the stats writer may
+ * start) and the copy's state, which the core below only checks for.
+ */
+static inline void tc_hook_tls_use(struct tc_ossl *o)
+{
+    tc_tls_use();
+    (void)tc_copy_ready(o);
+}
 
 /* For int-returning routes: serve through `handler`, else forward to `forward`. */
 #define TC_SERVE(handler, forward)                                                                 \
@@ -27,6 +40,7 @@
         if (tc_bypass())                                                                           \
             return forward;                                                                        \
         tc_guard_enter();                                                                          \
+        (void)tc_copy_ready(o);                                                                    \
         rc_ = handler;                                                                             \
         if (rc_ == TC_REAL)                                                                        \
             rc_ = forward;                                                                         \

@@ -33,6 +33,7 @@ TC_EXPORT SSL *SSL_new(SSL_CTX *ctx)
         return real(ctx);
     tc_guard_enter();
     s = real(ctx);
+    tc_hook_tls_use(o);
     tc_conn_new(o, s, ctx);
     tc_guard_leave();
     return s;

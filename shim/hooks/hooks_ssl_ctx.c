@@ -16,6 +16,7 @@ TC_EXPORT SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const
         return real(libctx, propq, meth);
     tc_guard_enter();
     ctx = real(libctx, propq, meth);
+    tc_hook_tls_use(o);
     tc_ctx_track(o, ctx, libctx, propq);
     tc_guard_leave();
     return ctx;
@@ -33,6 +34,7 @@ TC_EXPORT SSL_CTX *SSL_CTX_new(const SSL_METHOD *meth)
         return real(meth);
     tc_guard_enter();
     ctx = real(meth);
+    tc_hook_tls_use(o);
     tc_ctx_track(o, ctx, NULL, NULL);
     tc_guard_leave();
     return ctx;
@@ -105,6 +107,7 @@ TC_EXPORT X509_STORE *SSL_CTX_get_cert_store(const SSL_CTX *ctx)
         return NULL;
     if (!tc_bypass() && !tc_ossl_is_internal(o, __builtin_return_address(0))) {
         tc_guard_enter();
+        (void)tc_copy_ready(o);
         tc_h_ctx_handout(o, (SSL_CTX *)ctx);
         tc_guard_leave();
     }
@@ -118,7 +121,7 @@ TC_EXPORT void SSL_CTX_set_cert_store(SSL_CTX *ctx, X509_STORE *store)
 
     if (!real)
         return;
-    if (!tc_bypass())
+    if (!tc_bypass() && tc_copy_ready(o))
         tc_h_ctx_replaced(o, ctx);
     tc_guard_enter();
     real(ctx, store);
@@ -131,7 +134,7 @@ TC_EXPORT void SSL_CTX_set1_cert_store(SSL_CTX *ctx, X509_STORE *store)
 
     if (!real)
         return;
-    if (!tc_bypass())
+    if (!tc_bypass() && tc_copy_ready(o))
         tc_h_ctx_replaced(o, ctx);
     tc_guard_enter();
     real(ctx, store);

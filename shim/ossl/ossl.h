@@ -94,6 +94,15 @@ void tc_resolve_atfork_prepare(void);
 void tc_resolve_atfork_parent(void);
 void tc_resolve_atfork_child(void);
 
+/*
+ * The copy's shim state exists.  Hooks create it (process/copy_state.h)
+ * before they enter the core; below them, code only asks.
+ */
+static inline int tc_copy_is_ready(const struct tc_ossl *o)
+{
+    return __atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) > 0;
+}
+
 /* The symbol name of a table entry (for diagnostics). */
 const char *tc_fn_name(enum tc_fn_id id);
 

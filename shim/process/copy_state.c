@@ -1,17 +1,21 @@
 /*
  * Per-copy shim state: ex_data indices and the bundle cache.  Created on the
- * first load a copy serves, never in the constructor: the constructor may run
- * before OpenSSL is even loaded, and a process that never loads a CA file
- * should pay nothing.
+ * first hooked call that needs it, never in the constructor: the constructor
+ * may run before OpenSSL is even loaded, and a process that never loads a CA
+ * file should pay nothing.
+ *
+ * It lives here, above the layers whose parts it creates, and the hooks call
+ * it: the cache, the contexts and the routes only ask tc_copy_is_ready.
  */
 #include "base/config.h"
-#include "core.h"
-#include "base/guard.h"
+#include "cache/bundle_cache.h"
+#include "cache/bundle_fill.h"
+#include "cache/bundle_replay.h"
+#include "contexts/ctx_track.h"
 #include "contexts/template.h"
-
-__thread int tc_guard_depth __attribute__((tls_model("initial-exec")));
-
-int tc_bypass(void) { return tc_guard_busy() || tc_config()->mode == TC_MODE_OFF; }
+#include "process/copy_state.h"
+#include "process/fork.h"
+#include "report/stats_writer.h"
 
 static unsigned max_entries(const struct tc_config *cfg)
 {
@@ -52,3 +56,6 @@ int tc_copy_ready(struct tc_ossl *o)
     pthread_mutex_unlock(&o->init_lock);
     return o->ready > 0;
 }
+
+/* The writer's child must learn it has no writer: fork handlers go in first. */
+void tc_tls_use(void) { tc_writer_kick(tc_fork_handlers_once); }

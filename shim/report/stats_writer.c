@@ -24,7 +24,7 @@
 #include <time.h>
 
 #include "base/config.h"
-#include "core.h"
+#include "ossl/ossl.h"
 #include "report/stats_dump.h"
 
 enum { W_UNSTARTED, W_RUNNING, W_NOT_NEEDED };
@@ -145,13 +145,13 @@ static void install_handler(int sig)
 
 /* ---- starting ------------------------------------------------------------ */
 
-static int start(void)
+static int start(void (*before_start)(void))
 {
     const struct tc_config *cfg = tc_config();
 
     if (!writer_needed(cfg))
         return W_NOT_NEEDED;
-    tc_fork_handlers_once(); /* the child must learn it has no writer */
+    before_start(); /* the child must learn it has no writer */
     if (!g_wake_ready && sem_init(&g_wake, 0, 0) != 0)
         return W_NOT_NEEDED;
     g_wake_ready = 1;
@@ -162,13 +162,13 @@ static int start(void)
     return W_RUNNING;
 }
 
-void tc_writer_kick(void)
+void tc_writer_kick(void (*before_start)(void))
 {
     if (__atomic_load_n(&g_state, __ATOMIC_ACQUIRE) != W_UNSTARTED)
         return;
     pthread_mutex_lock(&g_lock);
     if (g_state == W_UNSTARTED)
-        __atomic_store_n(&g_state, start(), __ATOMIC_RELEASE);
+        __atomic_store_n(&g_state, start(before_start), __ATOMIC_RELEASE);
     pthread_mutex_unlock(&g_lock);
 }
 

@@ -8,8 +8,11 @@
 #ifndef TC_STATS_WRITER_H
 #define TC_STATS_WRITER_H
 
-/* Called by hooks on TLS use: starts the writer (and signal handler) once. */
-void tc_writer_kick(void);
+/*
+ * Called on TLS use: starts the writer (and signal handler) once, calling
+ * `before_start` first (the fork handlers, which live above this layer).
+ */
+void tc_writer_kick(void (*before_start)(void));
 
 /* fork(): the child has no writer thread; its next TLS use starts one. */
 void tc_writer_atfork_prepare(void);

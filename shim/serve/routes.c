@@ -18,7 +18,10 @@
 
 #include "ossl/compat.h"
 #include "base/config.h"
-#include "core.h"
+#include "cache/bundle_replay.h"
+#include "contexts/ctx_track.h"
+#include "serve/routes.h"
+#include "serve/serve.h"
 #include "base/stats.h"
 #include "contexts/template.h"
 
@@ -130,7 +133,7 @@ int tc_h_lookup_ctrl(struct tc_ossl *o, X509_LOOKUP *lu, int cmd, const char *ar
 
     if (cmd != X509_L_FILE_LOAD)
         return TC_REAL;
-    if (!tc_copy_ready(o))
+    if (!tc_copy_is_ready(o))
         return not_served(inactive_reason(o));
     switch (tc_compat_is_file_lookup(o, lu)) {
     case 0:
@@ -194,7 +197,7 @@ static int default_paths_step(struct tc_ossl *o, OSSL_LIB_CTX *libctx, const cha
     struct tc_source src = {NULL, TC_KIND_CERT_CRL, X509_FILETYPE_PEM, libctx, propq};
     const char *dir, *uri;
 
-    if (!tc_copy_ready(o)) {
+    if (!tc_copy_is_ready(o)) {
         not_served(inactive_reason(o));
         return 0;
     }
@@ -238,7 +241,7 @@ static struct tc_ctx_rec *ctx_params(struct tc_ossl *o, SSL_CTX *ctx, int counte
 {
     struct tc_ctx_rec *rec = NULL;
 
-    if (!tc_copy_ready(o)) {
+    if (!tc_copy_is_ready(o)) {
         if (counted)
             not_served(inactive_reason(o));
     } else if (!ctx || !o->SSL_CTX_get_cert_store || !(rec = tc_ctx_get(o, ctx))) {

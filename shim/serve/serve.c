@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "base/config.h"
-#include "core.h"
+#include "cache/bundle_fill.h"
+#include "contexts/ctx_track.h"
+#include "serve/serve.h"
 #include "base/stats.h"
 
 #define TC_KEY_MAX (PATH_MAX + 256)
@@ -134,7 +136,7 @@ void tc_acquire(struct tc_ossl *o, const struct tc_source *src, struct tc_acq *a
     memset(a, 0, sizeof(*a));
     a->why = TC_PT_INTERNAL;
     TC_COUNT(ca_loads_requested, 1);
-    if (!tc_copy_ready(o)) {
+    if (!tc_copy_is_ready(o)) {
         a->why = o->active ? TC_PT_INTERNAL : (enum tc_passthrough)o->inactive_reason;
         return;
     }
