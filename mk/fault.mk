@@ -1,6 +1,6 @@
 # Fault injection: a test build of the shim in which the Nth allocation,
 # file-system call or OpenSSL call the shim makes on its own behalf fails
-# (shim/base/fault.c), and a suite that fails every such point once, in turn, under
+# (shim/ossl/fault.c), and a suite that fails every such point once, in turn, under
 # parity scenarios, requiring OpenSSL's own transcript every time.
 #
 #   make check-fault          every failure point of the chosen scenarios

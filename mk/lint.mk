@@ -4,6 +4,8 @@
 #   cppcheck       the shim's sources, warnings and portability
 #   clang-tidy     the shim's sources, the checks in .clang-tidy
 #   shellcheck     every shell script
+#   layers         shim/ includes only downward (tests/lint/layers.sh states the
+#                  rule); the check itself is shown to reject an upward include
 # A finding that is wrong is silenced where it is, with a comment saying why.
 
 DEPS_LINT    := clang-format clang-tidy cppcheck shellcheck libssl-dev uthash-dev
@@ -28,6 +30,11 @@ check-lint: deps-lint
 	@echo "lint: cppcheck: $(words $(SHIM_SRCS)) shim sources clean"
 	@clang-tidy --quiet $(SHIM_SRCS) -- $(LINT_CFLAGS) 2>/dev/null
 	@echo "lint: clang-tidy: $(words $(SHIM_SRCS)) shim sources clean"
+	@bash tests/lint/layers.sh shim
+	@tmp=$$(mktemp -d) && cp -r shim "$$tmp/" && \
+	  echo '#include "hooks/hook.h"' >> "$$tmp/shim/cache/bundle_cache.c" && \
+	  if bash tests/lint/layers.sh "$$tmp/shim" 2>/dev/null; then rm -rf "$$tmp"; \
+	    echo "lint: layers.sh accepted cache/ including hooks/" >&2; exit 1; fi; rm -rf "$$tmp"
 	@shellcheck -x $(LINT_SH_FILES)
 	@echo "lint: shellcheck: $(words $(LINT_SH_FILES)) scripts clean"
 
