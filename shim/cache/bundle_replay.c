@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "cache/bundle_replay.h"
+#include "ossl/compat.h"
 
 struct store_record {
     struct tc_template *tmpl; /* set once, before the store is shared */
@@ -84,17 +85,45 @@ int tc_ptr_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The store's object stack, or a copy of it (*copy set) on 4.x; NULL on failure. */
+static STACK_OF(X509_OBJECT) * open_objects(struct tc_ossl *o, X509_STORE *store, int *copy)
+{
+    *copy = tc_compat_store_read_by_copy(o);
+    if (*copy)
+        return o->X509_STORE_get1_objects(store);
+    o->X509_STORE_lock(store);
+    return o->X509_STORE_get0_objects(store);
+}
+
+static void close_objects(struct tc_ossl *o, X509_STORE *store, STACK_OF(X509_OBJECT) * objs,
+                          int copy)
+{
+    if (!copy)
+        o->X509_STORE_unlock(store);
+    else if (objs)
+        o->OPENSSL_sk_pop_free((OPENSSL_STACK *)objs, (OPENSSL_sk_freefunc)o->X509_OBJECT_free);
+}
+
+int tc_store_count(struct tc_ossl *o, X509_STORE *store)
+{
+    int copy, n;
+    STACK_OF(X509_OBJECT) *objs = open_objects(o, store, &copy);
+
+    n = objs ? o->OPENSSL_sk_num((const OPENSSL_STACK *)objs) : -1;
+    close_objects(o, store, objs, copy);
+    return n;
+}
+
 void **tc_store_objects(struct tc_ossl *o, X509_STORE *store, int *n, unsigned char **is_crl,
                         int hold)
 {
     STACK_OF(X509_OBJECT) * objs;
     void **ptrs = NULL;
     unsigned char *kinds = NULL;
-    int i;
+    int i, copy;
 
-    o->X509_STORE_lock(store);
-    objs = o->X509_STORE_get0_objects(store);
-    *n = o->OPENSSL_sk_num((const OPENSSL_STACK *)objs);
+    objs = open_objects(o, store, &copy);
+    *n = objs ? o->OPENSSL_sk_num((const OPENSSL_STACK *)objs) : 1;
     if (*n > 0 && (ptrs = calloc((size_t)*n, sizeof(*ptrs))) &&
         (!is_crl || (kinds = calloc((size_t)*n, 1)))) {
         for (i = 0; i < *n; i++) {
@@ -113,7 +142,7 @@ void **tc_store_objects(struct tc_ossl *o, X509_STORE *store, int *n, unsigned c
         free(ptrs);
         ptrs = NULL;
     }
-    o->X509_STORE_unlock(store);
+    close_objects(o, store, objs, copy);
     if (is_crl)
         *is_crl = kinds;
     return ptrs;

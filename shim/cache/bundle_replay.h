@@ -12,11 +12,14 @@ int tc_bundle_replay(struct tc_ossl *o, X509_STORE *store, struct tc_bundle *b);
 /*
  * The objects `store` holds (X509 or X509_CRL pointers), in its stack order,
  * read under its lock; their kinds in *is_crl when asked, a reference each
- * when `hold`.  NULL if it holds none or on allocation failure: *n is the
- * count either way.
+ * when `hold`.  NULL if it holds none (*n is 0) or on failure (*n is the
+ * count, or 1 when even that could not be read).  It never changes how the
+ * store keeps its objects (ossl/compat.h, tc_compat_store_read_by_copy).
  */
 void **tc_store_objects(struct tc_ossl *o, X509_STORE *store, int *n, unsigned char **is_crl,
                         int hold);
+/* How many objects `store` holds; -1 if that could not be read. */
+int tc_store_count(struct tc_ossl *o, X509_STORE *store);
 /* The same without references, sorted by address, for bsearch with tc_ptr_cmp. */
 void **tc_store_members(struct tc_ossl *o, X509_STORE *store, int *n);
 int tc_ptr_cmp(const void *a, const void *b);

@@ -436,15 +436,18 @@ static void release_obj_ref(struct tc_ossl *o, void *obj, int is_crl)
         o->X509_free(obj);
 }
 
-/* Objects in `store` now (under its lock). */
-static int store_count(struct tc_ossl *o, X509_STORE *store)
+/*
+ * Only a hash-dir or store lookup (a DIR or DEFAULT_PATHS step) adds to a
+ * store during a verification; a file lookup never does.
+ */
+static int loads_lazily(const struct tc_template *t)
 {
-    int n;
+    int i;
 
-    o->X509_STORE_lock(store);
-    n = o->OPENSSL_sk_num((const OPENSSL_STACK *)o->X509_STORE_get0_objects(store));
-    o->X509_STORE_unlock(store);
-    return n;
+    for (i = 0; i < t->nsteps; i++)
+        if (t->steps[i].kind != TC_STEP_FILE)
+            return 1;
+    return 0;
 }
 
 void tc_template_verification_begin(struct tc_ossl *o, X509_STORE_CTX *sctx,
@@ -468,8 +471,8 @@ void tc_template_verification_begin(struct tc_ossl *o, X509_STORE_CTX *sctx,
     tc_verifying = rec;
     v->rec = rec;
     v->store = store;
-    if (o->crypto_symbolic)
-        v->before = store_count(o, store);
+    if (o->crypto_symbolic && loads_lazily(tc_store_template(o, store)))
+        v->before = tc_store_count(o, store);
 }
 
 static void remember_lazy(struct tc_ossl *o, struct tc_ctx_rec *rec, void *obj, int is_crl);
@@ -516,7 +519,7 @@ static void note_new_objects(struct tc_ossl *o, struct tc_ctx_rec *rec, X509_STO
 void tc_template_verification_end(struct tc_ossl *o, struct tc_verification *v)
 {
     tc_verifying = v->previous;
-    if (v->rec && v->before >= 0 && store_count(o, v->store) > v->before)
+    if (v->rec && v->before >= 0 && tc_store_count(o, v->store) != v->before)
         note_new_objects(o, v->rec, v->store);
 }
 

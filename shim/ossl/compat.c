@@ -63,6 +63,8 @@ int tc_compat_major_known(unsigned long version_num)
     return major == 3 || major == 4;
 }
 
+int tc_compat_store_read_by_copy(const struct tc_ossl *o) { return o->version_num >= 0x40000000UL; }
+
 int tc_compat_lookups_sort_store(const struct tc_ossl *o) { return o->version_num < 0x40000000UL; }
 
 const char *tc_compat_default_store_uri(const struct tc_ossl *o, const char *default_dir)

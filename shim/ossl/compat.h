@@ -28,6 +28,15 @@ int SSL_add1_ipaddr(SSL *s, const char *ipaddr);
 #endif
 
 /*
+ * 3.3 added X509_STORE_get1_objects, which 4.x stores must be read with (see
+ * tc_compat_store_read_by_copy); older headers lack it.  Only called on a
+ * copy that has it.
+ */
+#if OPENSSL_VERSION_NUMBER < 0x30300000L
+STACK_OF(X509_OBJECT) * X509_STORE_get1_objects(X509_STORE *xs);
+#endif
+
+/*
  * 4.0 takes the certificate X509_STORE_add_cert adds as const; the hook's
  * prototype follows the headers it is built with.  The object is only
  * remembered (template.c), never written through.
@@ -59,6 +68,18 @@ int tc_compat_is_file_lookup(struct tc_ossl *o, X509_LOOKUP *lu);
  * SSL_CERT_DIR at call time); from 3.4 on it adds nothing.
  */
 const char *tc_compat_default_store_uri(const struct tc_ossl *o, const char *default_dir);
+
+/*
+ * How the shim reads a store's objects.  Through 3.x, X509_STORE_get0_objects
+ * returns the store's own stack, read under the store's lock.  From 4.0 a
+ * store keeps its objects in a table by subject, and get0_objects empties
+ * that table into the stack for good: from then on the store lists its
+ * objects in insertion order and finds them in one sorted stack, as a 3.x
+ * store does, where the same store without the shim would not.  So on 4.x
+ * the shim only reads copies (X509_STORE_get1_objects, which takes the
+ * store's read lock itself), and every store keeps OpenSSL's own layout.
+ */
+int tc_compat_store_read_by_copy(const struct tc_ossl *o);
 
 /*
  * Does a lookup leave the store's object stack sorted?  Through 3.x it does

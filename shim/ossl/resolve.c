@@ -160,6 +160,12 @@ static void check_activation(struct tc_ossl *o)
         o->inactive_reason = TC_PT_MAJOR_UNKNOWN;
         return;
     }
+    if (tc_compat_store_read_by_copy(o) &&
+        (!load_slot(o, TC_ID_X509_STORE_get1_objects) || !load_slot(o, TC_ID_X509_OBJECT_free) ||
+         !load_slot(o, TC_ID_OPENSSL_sk_pop_free))) {
+        o->inactive_reason = TC_PT_SYMBOL_MISSING;
+        return;
+    }
     o->active = 1;
 }
 
