@@ -66,19 +66,11 @@ static void capture_add(struct tc_ossl *o, struct capture *c, void *obj, int is_
     c->n++;
 }
 
-static void release_obj(struct tc_ossl *o, void *obj, int is_crl)
-{
-    if (is_crl)
-        o->X509_CRL_free(obj);
-    else
-        o->X509_free(obj);
-}
-
 static void capture_release(struct tc_ossl *o, struct capture *c)
 {
     while (c->n > 0) {
         c->n--;
-        release_obj(o, c->objs[c->n], c->is_crl[c->n]);
+        tc_obj_release(o, c->objs[c->n], c->is_crl[c->n]);
     }
     free(c->objs);
     free(c->is_crl);
@@ -223,7 +215,7 @@ static int take_in_file_order(struct tc_ossl *o, struct capture *c, X509_STORE *
                     : NULL;
         size_t at = hit ? (size_t)(hit - members) : 0;
         if (!hit || !seen || seen[at] || !b->objs || !b->is_crl) {
-            release_obj(o, c->objs[i], c->is_crl[i]);
+            tc_obj_release(o, c->objs[i], c->is_crl[i]);
             continue;
         }
         seen[at] = 1;
@@ -296,6 +288,6 @@ void tc_bundle_release_objects(struct tc_bundle *b, void *arg)
     int i;
 
     for (i = 0; i < b->nobjs; i++)
-        release_obj(o, b->objs[i], b->is_crl[i]);
+        tc_obj_release(o, b->objs[i], b->is_crl[i]);
     b->nobjs = 0;
 }

@@ -104,6 +104,14 @@ static void close_objects(struct tc_ossl *o, X509_STORE *store, STACK_OF(X509_OB
         o->OPENSSL_sk_pop_free((OPENSSL_STACK *)objs, (OPENSSL_sk_freefunc)o->X509_OBJECT_free);
 }
 
+void tc_obj_release(struct tc_ossl *o, void *obj, int is_crl)
+{
+    if (is_crl)
+        o->X509_CRL_free(obj);
+    else
+        o->X509_free(obj);
+}
+
 int tc_store_count(struct tc_ossl *o, X509_STORE *store)
 {
     int copy, n;

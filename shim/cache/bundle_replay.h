@@ -18,6 +18,8 @@ int tc_bundle_replay(struct tc_ossl *o, X509_STORE *store, struct tc_bundle *b);
  */
 void **tc_store_objects(struct tc_ossl *o, X509_STORE *store, int *n, unsigned char **is_crl,
                         int hold);
+/* Drops one reference to a certificate (is_crl 0) or CRL (is_crl 1). */
+void tc_obj_release(struct tc_ossl *o, void *obj, int is_crl);
 /* How many objects `store` holds; -1 if that could not be read. */
 int tc_store_count(struct tc_ossl *o, X509_STORE *store);
 /* The same without references, sorted by address, for bsearch with tc_ptr_cmp. */

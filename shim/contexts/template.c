@@ -428,14 +428,6 @@ static struct tc_ctx_rec *verifying_context(struct tc_ossl *o, X509_STORE_CTX *s
     return *ctx ? tc_ctx_lookup(o, *ctx) : NULL;
 }
 
-static void release_obj_ref(struct tc_ossl *o, void *obj, int is_crl)
-{
-    if (is_crl)
-        o->X509_CRL_free(obj);
-    else
-        o->X509_free(obj);
-}
-
 /*
  * Only a hash-dir or store lookup (a DIR or DEFAULT_PATHS step) adds to a
  * store during a verification; a file lookup never does.
@@ -511,7 +503,7 @@ static void note_new_objects(struct tc_ossl *o, struct tc_ctx_rec *rec, X509_STO
     }
     tc_word_unlock(&t->known_lockword);
     for (i = 0; objs && i < n; i++)
-        release_obj_ref(o, objs[i], crl[i]);
+        tc_obj_release(o, objs[i], crl[i]);
     free(objs);
     free(crl);
 }
@@ -580,7 +572,7 @@ void tc_template_forget_lazy(struct tc_ctx_rec *rec)
     int i;
 
     for (i = 0; i < rec->nlazy; i++)
-        release_obj_ref(rec->o, rec->lazy[i], rec->lazy_crl[i]);
+        tc_obj_release(rec->o, rec->lazy[i], rec->lazy_crl[i]);
     free(rec->lazy);
     free(rec->lazy_crl);
     rec->lazy = NULL;
@@ -627,7 +619,7 @@ static int copy_lookup_state(struct tc_ossl *o, struct tc_ctx_rec *rec, X509_STO
         all = tc_store_objects(o, rec->tmpl->store, &n, &crl, 1);
         ok = (all || !n) && add_missing(o, to, all, crl, n);
         for (i = 0; all && i < n; i++)
-            release_obj_ref(o, all[i], crl[i]);
+            tc_obj_release(o, all[i], crl[i]);
         free(all);
         free(crl);
     }
