@@ -249,7 +249,7 @@ struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
     struct tc_bundle *b = tc_bundle_new(o->cache, content_key, sha);
     X509_STORE *scratch = NULL;
     uint64_t t0;
-    int rc, clean, complete = 0;
+    int rc, clean, internal, complete = 0;
 
     *why = TC_PT_INTERNAL;
     if (!b)
@@ -262,7 +262,8 @@ struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
      * extensions, and an invalid one leaves an error on the queue that the
      * real loader's caller sees (and a replay of the cached object would
      * not raise again). */
-    clean = rc > 0 && !cap.failed && (scratch = o->X509_STORE_new()) && add_all(o, scratch, &cap) &&
+    internal = rc > 0 && (cap.failed || !(scratch = o->X509_STORE_new()));
+    clean = rc > 0 && !internal && add_all(o, scratch, &cap) &&
             o->ERR_peek_last_error() == TC_SENTINEL_CODE;
     if (clean)
         complete = take_in_file_order(o, &cap, scratch, b);
@@ -275,7 +276,7 @@ struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
         b->heap_bytes = estimate_heap(o, b);
         return b;
     }
-    if (!clean)
+    if (!clean && !internal) /* the shim's own allocations stay internal_error */
         *why = TC_PT_LOAD_FAILED;
     tc_bundle_release(b);
     return NULL;
