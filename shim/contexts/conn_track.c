@@ -51,8 +51,8 @@ static int find_index(const struct tc_ossl *o)
 
 static void conn_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
                          void *argp);
-static int conn_dup_cb(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from, void **from_d, int idx,
-                       long argl, void *argp);
+static int conn_dup_cb(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from, tc_ex_dup_from_d from_d,
+                       int idx, long argl, void *argp);
 
 /* This copy's SSL ex_data index, created once; negative if there is none. */
 static int conn_index(struct tc_ossl *o)
@@ -138,13 +138,13 @@ static void conn_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
  * record from the SSL_new hook (or none): keep that one, so no record is ever
  * shared, freed twice or leaked.
  */
-static int conn_dup_cb(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from, void **from_d, int idx,
-                       long argl, void *argp)
+static int conn_dup_cb(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from, tc_ex_dup_from_d from_d,
+                       int idx, long argl, void *argp)
 {
     struct tc_ossl *o = argp;
 
     (void)from, (void)argl;
-    *from_d = o->CRYPTO_get_ex_data ? o->CRYPTO_get_ex_data(to, idx) : NULL;
+    *(void **)from_d = o->CRYPTO_get_ex_data ? o->CRYPTO_get_ex_data(to, idx) : NULL;
     return 1;
 }
 

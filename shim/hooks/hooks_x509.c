@@ -148,8 +148,9 @@ TC_GUARDED(int, X509_STORE_set_flags, (X509_STORE * st, unsigned long f), st, (s
 TC_GUARDED(int, X509_STORE_set_depth, (X509_STORE * st, int d), st, (st, d))
 TC_GUARDED(int, X509_STORE_set_purpose, (X509_STORE * st, int p), st, (st, p))
 TC_GUARDED(int, X509_STORE_set_trust, (X509_STORE * st, int t), st, (st, t))
-TC_GUARDED(int, X509_STORE_set1_param, (X509_STORE * st, const X509_VERIFY_PARAM *p), st, (st, p))
-TC_GUARDED(X509_VERIFY_PARAM *, X509_STORE_get0_param, (const X509_STORE *st), st, (st))
+TC_GUARDED(int, X509_STORE_set1_param, (X509_STORE * st, TC_CONST_FROM_30 X509_VERIFY_PARAM *p), st,
+           (st, p))
+TC_GUARDED(X509_VERIFY_PARAM *, X509_STORE_get0_param, (TC_CONST_FROM_30 X509_STORE * st), st, (st))
 TC_GUARDED(X509_LOOKUP *, X509_STORE_add_lookup, (X509_STORE * st, X509_LOOKUP_METHOD *m), st,
            (st, m))
 TC_GUARDED(int, X509_STORE_load_path, (X509_STORE * st, const char *path), st, (st, path))
@@ -199,7 +200,7 @@ TC_EXPORT int X509_verify_cert(X509_STORE_CTX *sctx)
  * needed), so whatever the callback adds or sets stays with that context, as
  * it would without the shim.  OpenSSL's own calls only read: they pass.
  */
-TC_EXPORT X509_STORE *X509_STORE_CTX_get0_store(const X509_STORE_CTX *sctx)
+TC_EXPORT X509_STORE *X509_STORE_CTX_get0_store(TC_CONST_FROM_30 X509_STORE_CTX *sctx)
 {
     TC_TARGET(X509_STORE_CTX_get0_store);
     X509_STORE *store;

@@ -14,6 +14,67 @@
 struct tc_ossl;
 
 /*
+ * 1.1.1 headers lack everything 3.0 added that the hook table names: the
+ * library context type, the *_ex loaders, the file/path/store loaders and the
+ * 3.0 error-raising functions.  They are declared here with 3.0's
+ * prototypes, so the shim builds warning-free against 1.1.1; on a 1.1.1
+ * copy their table slots stay NULL (the hooks then have no real function and
+ * return 0, as nothing linked against 1.1.1 calls them).
+ */
+#if OPENSSL_VERSION_NUMBER < 0x30000000L
+typedef struct ossl_lib_ctx_st OSSL_LIB_CTX;
+SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHOD *meth);
+int SSL_CTX_load_verify_file(SSL_CTX *ctx, const char *CAfile);
+int SSL_CTX_load_verify_dir(SSL_CTX *ctx, const char *CApath);
+int SSL_CTX_load_verify_store(SSL_CTX *ctx, const char *CAstore);
+int SSL_CTX_set_default_verify_store(SSL_CTX *ctx);
+int X509_STORE_set_default_paths_ex(X509_STORE *ctx, OSSL_LIB_CTX *libctx, const char *propq);
+int X509_STORE_load_locations_ex(X509_STORE *ctx, const char *file, const char *dir,
+                                 OSSL_LIB_CTX *libctx, const char *propq);
+int X509_STORE_load_file(X509_STORE *ctx, const char *file);
+int X509_STORE_load_file_ex(X509_STORE *ctx, const char *file, OSSL_LIB_CTX *libctx,
+                            const char *propq);
+int X509_STORE_load_path(X509_STORE *ctx, const char *path);
+int X509_STORE_load_store(X509_STORE *ctx, const char *store);
+int X509_STORE_load_store_ex(X509_STORE *ctx, const char *store, OSSL_LIB_CTX *libctx,
+                             const char *propq);
+int X509_LOOKUP_ctrl_ex(X509_LOOKUP *ctx, int cmd, const char *argc, long argl, char **ret,
+                        OSSL_LIB_CTX *libctx, const char *propq);
+int X509_load_cert_file_ex(X509_LOOKUP *ctx, const char *file, int type, OSSL_LIB_CTX *libctx,
+                           const char *propq);
+int X509_load_cert_crl_file_ex(X509_LOOKUP *ctx, const char *file, int type, OSSL_LIB_CTX *libctx,
+                               const char *propq);
+X509_LOOKUP_METHOD *X509_LOOKUP_store(void);
+STACK_OF(X509_INFO) * PEM_X509_INFO_read_bio_ex(BIO *bp, STACK_OF(X509_INFO) * sk,
+                                                pem_password_cb *cb, void *u, OSSL_LIB_CTX *libctx,
+                                                const char *propq);
+void ERR_new(void);
+void ERR_set_debug(const char *file, int line, const char *func);
+void ERR_set_error(int lib, int reason, const char *fmt, ...);
+#define X509_L_ADD_STORE 3 /* 3.0's store lookup control; never sent to a 1.1.1 copy */
+#endif
+
+/*
+ * 3.0 made a few getters and setters take const pointers; each hook's
+ * prototype follows the headers it is built with.
+ */
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#define TC_CONST_FROM_30 const
+#else
+#define TC_CONST_FROM_30
+#endif
+
+/*
+ * An ex_data dup callback's `from_d`: the address of the slot's pointer,
+ * typed void ** from 3.0 and void * before.
+ */
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+typedef void **tc_ex_dup_from_d;
+#else
+typedef void *tc_ex_dup_from_d;
+#endif
+
+/*
  * 4.0 names the host a connection's certificate must match with these (and
  * deprecates SSL_set1_host).  Older headers lack them, so they are declared
  * here with 4.0's prototypes, for the hook table to compile everywhere; a
