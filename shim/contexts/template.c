@@ -419,8 +419,7 @@ static struct tc_ctx_rec *verifying_context(struct tc_ossl *o, X509_STORE_CTX *s
     int idx;
 
     *ctx = NULL;
-    if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) <= 0 ||
-        !o->SSL_get_ex_data_X509_STORE_CTX_idx || !o->SSL_get_SSL_CTX)
+    if (!tc_copy_is_ready(o) || !o->SSL_get_ex_data_X509_STORE_CTX_idx || !o->SSL_get_SSL_CTX)
         return NULL;
     idx = o->SSL_get_ex_data_X509_STORE_CTX_idx();
     ssl = idx >= 0 ? o->X509_STORE_CTX_get_ex_data(sctx, idx) : NULL;
@@ -770,8 +769,7 @@ void tc_template_check_mutation(struct tc_ossl *o, X509_STORE *store, const void
     struct tc_template *t;
     int drop;
 
-    if (__atomic_load_n(&o->ready, __ATOMIC_ACQUIRE) <= 0 ||
-        (caller && (tc_guard_busy() || tc_ossl_is_internal(o, caller))))
+    if (!tc_copy_is_ready(o) || (caller && (tc_guard_busy() || tc_ossl_is_internal(o, caller))))
         return;
     tt = o->templates;
     if (!(t = tc_store_template(o, store)))
