@@ -27,10 +27,10 @@
 #include "cache/bundle_fill.h"
 #include "cache/bundle_replay.h"
 #include "cache/fingerprint.h"
+#include "ossl/compat.h"
 
 /* An error code no OpenSSL library raises: marks "nothing new on the queue". */
 #define TC_SENTINEL_REASON 0x7ab
-#define TC_SENTINEL_CODE   ERR_PACK(ERR_LIB_USER, 0, TC_SENTINEL_REASON)
 
 /* The objects read, in file order, each with one reference of ours. */
 struct capture {
@@ -80,8 +80,7 @@ static void capture_release(struct tc_ossl *o, struct capture *c)
 static int read_cert_crl_pem(struct tc_ossl *o, BIO *in, const struct tc_source *src,
                              struct capture *c)
 {
-    STACK_OF(X509_INFO) *inf =
-        o->PEM_X509_INFO_read_bio_ex(in, NULL, NULL, "", src->libctx, src->propq);
+    STACK_OF(X509_INFO) *inf = tc_compat_read_pem_infos(o, in, src->libctx, src->propq);
     int i, count = 0;
 
     if (!inf)
@@ -236,9 +235,7 @@ static int take_in_file_order(struct tc_ossl *o, struct capture *c, X509_STORE *
 
 static void push_sentinel(struct tc_ossl *o)
 {
-    o->ERR_new();
-    o->ERR_set_debug("trustcache", 0, "sentinel");
-    o->ERR_set_error(ERR_LIB_USER, TC_SENTINEL_REASON, NULL);
+    tc_compat_raise(o, ERR_LIB_USER, TC_SENTINEL_REASON);
 }
 
 struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
@@ -258,13 +255,15 @@ struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
     push_sentinel(o);
     t0 = tc_now_ns();
     rc = read_in_file_order(o, src, &cap);
+    if (tc_compat_pem_load_clears_queue(o))
+        push_sentinel(o); /* the reader cleared the queue, the first sentinel too */
     /* The adds belong to the load too: adding a certificate caches its
      * extensions, and an invalid one leaves an error on the queue that the
      * real loader's caller sees (and a replay of the cached object would
      * not raise again). */
     internal = rc > 0 && (cap.failed || !(scratch = o->X509_STORE_new()));
     clean = rc > 0 && !internal && add_all(o, scratch, &cap) &&
-            o->ERR_peek_last_error() == TC_SENTINEL_CODE;
+            o->ERR_peek_last_error() == tc_compat_err_code(o, ERR_LIB_USER, TC_SENTINEL_REASON);
     if (clean)
         complete = take_in_file_order(o, &cap, scratch, b);
     o->X509_STORE_free(scratch);

@@ -100,6 +100,8 @@ static int step_apply(struct tc_ossl *o, X509_STORE *store, const struct tc_step
         if (o->X509_LOOKUP_ctrl(lu, X509_L_ADD_DIR, step->dir, X509_FILETYPE_PEM, NULL) <= 0 &&
             strict)
             return 0;
+        if (!tc_compat_has_store_lookup(o))
+            return 1;
         if (!(lu = o->X509_STORE_add_lookup(store, o->X509_LOOKUP_store())))
             return 0;
         o->X509_LOOKUP_ctrl_ex(lu, X509_L_ADD_STORE, step->store_uri, 0, NULL, libctx, propq);

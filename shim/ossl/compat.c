@@ -60,8 +60,67 @@ int tc_compat_major_known(unsigned long version_num)
 {
     unsigned long major = version_num >> 28;
 
-    return major == 3 || major == 4;
+    return major == 3 || major == 4 || (version_num >> 12) == 0x10101UL;
 }
+
+int tc_compat_is_111(const struct tc_ossl *o) { return o->version_num < 0x30000000UL; }
+
+const int tc_compat_required_30[] = {
+    TC_ID_ERR_new,
+    TC_ID_ERR_set_debug,
+    TC_ID_ERR_set_error,
+    TC_ID_X509_LOOKUP_store,
+    TC_ID_X509_LOOKUP_ctrl_ex,
+    TC_ID_X509_STORE_load_path,
+    TC_ID_PEM_X509_INFO_read_bio_ex,
+    TC_ID_X509_load_cert_crl_file_ex,
+    TC_ID_X509_load_cert_file_ex,
+};
+const int tc_compat_required_111[] = {TC_ID_ERR_put_error, TC_ID_PEM_X509_INFO_read_bio};
+const int tc_compat_n_required_30 = sizeof(tc_compat_required_30) / sizeof(int);
+const int tc_compat_n_required_111 = sizeof(tc_compat_required_111) / sizeof(int);
+
+void tc_compat_raise(const struct tc_ossl *o, int lib, int reason)
+{
+    if (tc_compat_is_111(o)) {
+        o->ERR_put_error(lib, 0, reason, "trustcache", 0);
+        return;
+    }
+    o->ERR_new();
+    o->ERR_set_debug("trustcache", 0, "trustcache");
+    o->ERR_set_error(lib, reason, NULL);
+}
+
+unsigned long tc_compat_err_code(const struct tc_ossl *o, int lib, int reason)
+{
+    /* 1.1.1: lib << 24 | func << 12 | reason; 3.0 on: lib << 23 | reason. */
+    if (tc_compat_is_111(o))
+        return ((unsigned long)lib & 0xff) << 24 | ((unsigned long)reason & 0xfff);
+    return ((unsigned long)lib & 0xff) << 23 | ((unsigned long)reason & 0x7fffff);
+}
+
+STACK_OF(X509_INFO) * tc_compat_read_pem_infos(const struct tc_ossl *o, BIO *in,
+                                               OSSL_LIB_CTX *libctx, const char *propq)
+{
+    if (tc_compat_is_111(o))
+        return o->PEM_X509_INFO_read_bio(in, NULL, NULL, "");
+    return o->PEM_X509_INFO_read_bio_ex(in, NULL, NULL, "", libctx, propq);
+}
+
+int tc_compat_store_load_path(const struct tc_ossl *o, X509_STORE *store, const char *dir)
+{
+    X509_LOOKUP *lu;
+
+    if (!tc_compat_is_111(o))
+        return o->X509_STORE_load_path(store, dir);
+    /* What 1.1.1's X509_STORE_load_locations does for its path. */
+    lu = o->X509_STORE_add_lookup(store, o->X509_LOOKUP_hash_dir());
+    return lu && o->X509_LOOKUP_ctrl(lu, X509_L_ADD_DIR, dir, X509_FILETYPE_PEM, NULL) == 1;
+}
+
+int tc_compat_pem_load_clears_queue(const struct tc_ossl *o) { return tc_compat_is_111(o); }
+
+int tc_compat_has_store_lookup(const struct tc_ossl *o) { return !tc_compat_is_111(o); }
 
 int tc_compat_store_read_by_copy(const struct tc_ossl *o) { return o->version_num >= 0x40000000UL; }
 

@@ -7,6 +7,7 @@
 #ifndef TC_COMPAT_H
 #define TC_COMPAT_H
 
+#include <openssl/err.h>
 #include <openssl/opensslv.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -52,6 +53,16 @@ void ERR_new(void);
 void ERR_set_debug(const char *file, int line, const char *func);
 void ERR_set_error(int lib, int reason, const char *fmt, ...);
 #define X509_L_ADD_STORE 3 /* 3.0's store lookup control; never sent to a 1.1.1 copy */
+#endif
+
+/*
+ * 1.1.1 raises errors with ERR_put_error, which 3.0 headers turn into a
+ * macro over ERR_new/ERR_set_debug/ERR_set_error.  The table slot needs the
+ * function's own name and type: only ever called on a 1.1.1 copy.
+ */
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#undef ERR_put_error
+void ERR_put_error(int lib, int func, int reason, const char *file, int line);
 #endif
 
 /*
@@ -109,11 +120,45 @@ STACK_OF(X509_OBJECT) * X509_STORE_get1_objects(X509_STORE *xs);
 #endif
 
 /*
- * Major versions the shim serves: 3 and 4 (their CA-loading functions and
- * the structures compat.c reads are the same).  A copy of any other major
- * passes through (stats reason openssl_major_unknown).
+ * Releases the shim serves: 1.1.1, 3.x and 4.x (their CA-loading functions
+ * and the structures compat.c reads are the same).  A copy of any other
+ * release passes through (stats reason openssl_major_unknown).
  */
 int tc_compat_major_known(unsigned long version_num);
+
+/*
+ * 1.1.1: no library contexts, no *_ex loaders, no store lookup,
+ * X509_STORE_load_path or ERR_raise; errors carry a function code.  Each use
+ * below decides from the copy's own version.
+ */
+int tc_compat_is_111(const struct tc_ossl *o);
+
+/* The functions only one side of the 3.0 line has, that the core calls. */
+extern const int tc_compat_required_30[];
+extern const int tc_compat_required_111[];
+extern const int tc_compat_n_required_30, tc_compat_n_required_111;
+
+/* Raises `reason` in `lib` on the thread's queue, as the copy's ERR_raise would. */
+void tc_compat_raise(const struct tc_ossl *o, int lib, int reason);
+/* The packed code ERR_peek_last_error returns for what tc_compat_raise raised. */
+unsigned long tc_compat_err_code(const struct tc_ossl *o, int lib, int reason);
+
+/* PEM_X509_INFO_read_bio(_ex): the reader X509_load_cert_crl_file(_ex) uses. */
+STACK_OF(X509_INFO) * tc_compat_read_pem_infos(const struct tc_ossl *o, BIO *in,
+                                               OSSL_LIB_CTX *libctx, const char *propq);
+
+/* X509_STORE_load_path: a hash-dir lookup for `dir` (by hand on 1.1.1). */
+int tc_compat_store_load_path(const struct tc_ossl *o, X509_STORE *store, const char *dir);
+
+/*
+ * 1.1.1's PEM readers end a file with ERR_clear_error(): a successful PEM
+ * load leaves the caller's error queue empty.  From 3.0 they pop only their
+ * own end-of-file error (ERR_set_mark / ERR_pop_to_mark).
+ */
+int tc_compat_pem_load_clears_queue(const struct tc_ossl *o);
+
+/* Does set_default_paths add a store lookup (3.0 on)? */
+int tc_compat_has_store_lookup(const struct tc_ossl *o);
 
 /*
  * Is `lu` a file lookup (X509_LOOKUP_file()) of this copy?  OpenSSL has no

@@ -73,25 +73,17 @@ static const enum tc_fn_id g_required[] = {
     TC_ID_ERR_set_mark,
     TC_ID_ERR_pop_to_mark,
     TC_ID_ERR_peek_last_error,
-    TC_ID_ERR_new,
-    TC_ID_ERR_set_debug,
-    TC_ID_ERR_set_error,
     TC_ID_EVP_sha256,
     TC_ID_EVP_Digest,
     TC_ID_CRYPTO_get_ex_new_index,
     TC_ID_X509_STORE_get_ex_data,
     TC_ID_X509_STORE_set_ex_data,
-    TC_ID_X509_load_cert_crl_file_ex,
-    TC_ID_X509_load_cert_file_ex,
     TC_ID_X509_get_default_cert_file,
     TC_ID_X509_get_default_cert_file_env,
     TC_ID_X509_LOOKUP_ctrl,
-    TC_ID_X509_LOOKUP_ctrl_ex,
     TC_ID_X509_LOOKUP_hash_dir,
-    TC_ID_X509_LOOKUP_store,
     TC_ID_ERR_clear_error,
     TC_ID_ERR_clear_last_mark,
-    TC_ID_X509_STORE_load_path,
 };
 
 struct range {
@@ -142,6 +134,17 @@ static void *lookup(void *handle, const char *name)
     return is_own(p) ? NULL : p;
 }
 
+/* Every function in ids[0..n) found in this copy. */
+static int load_all(struct tc_ossl *o, const int *ids, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+        if (!load_slot(o, (enum tc_fn_id)ids[i]))
+            return 0;
+    return 1;
+}
+
 static void check_activation(struct tc_ossl *o)
 {
     size_t i;
@@ -158,6 +161,11 @@ static void check_activation(struct tc_ossl *o)
                  o->OpenSSL_version(OPENSSL_VERSION));
     if (!tc_compat_major_known(o->version_num)) {
         o->inactive_reason = TC_PT_MAJOR_UNKNOWN;
+        return;
+    }
+    if (!load_all(o, tc_compat_is_111(o) ? tc_compat_required_111 : tc_compat_required_30,
+                  tc_compat_is_111(o) ? tc_compat_n_required_111 : tc_compat_n_required_30)) {
+        o->inactive_reason = TC_PT_SYMBOL_MISSING;
         return;
     }
     if (tc_compat_store_read_by_copy(o) &&

@@ -80,6 +80,13 @@ static int apply_and_finish(struct tc_ossl *o, X509_STORE *store, struct tc_step
     return ok;
 }
 
+/* A PEM load was served: the queue as the real reader leaves it (compat.h). */
+static void pem_load_served(struct tc_ossl *o)
+{
+    if (tc_compat_pem_load_clears_queue(o))
+        o->ERR_clear_error();
+}
+
 /* ---- lookup level ---------------------------------------------------- */
 
 static int serve_into_lookup(struct tc_ossl *o, X509_LOOKUP *lu, const struct tc_source *src)
@@ -98,6 +105,8 @@ static int serve_into_lookup(struct tc_ossl *o, X509_LOOKUP *lu, const struct tc
     for (i = 0; i < a.bundle->nobjs; i++) /* a hash-dir load during a verification? */
         tc_template_note_lazy(o, store, a.bundle->objs[i], a.bundle->is_crl[i]);
     tc_acq_finish(&a, 1);
+    if (src->type == X509_FILETYPE_PEM)
+        pem_load_served(o);
     return count;
 }
 
@@ -165,7 +174,10 @@ int tc_h_store_load_file(struct tc_ossl *o, X509_STORE *store, const char *file,
     if (!store || !file || !acquire(o, &src, &a))
         return TC_REAL;
     file_step(&step, &a);
-    return apply_and_finish(o, store, &step, &a, libctx, propq) ? 1 : TC_REAL;
+    if (!apply_and_finish(o, store, &step, &a, libctx, propq))
+        return TC_REAL;
+    pem_load_served(o);
+    return 1;
 }
 
 /* X509_STORE_load_locations(_ex): the file through the cache, the directory real. */
@@ -174,7 +186,7 @@ int tc_h_store_load_locations(struct tc_ossl *o, X509_STORE *store, const char *
 {
     if (!file || tc_h_store_load_file(o, store, file, libctx, propq) == TC_REAL)
         return TC_REAL;
-    if (dir && !o->X509_STORE_load_path(store, dir))
+    if (dir && !tc_compat_store_load_path(o, store, dir))
         return 0;
     return 1;
 }
@@ -316,7 +328,10 @@ static int ctx_load_file(struct tc_ossl *o, SSL_CTX *ctx, struct tc_ctx_rec *rec
     if (!acquire(o, &src, &a))
         return 0;
     file_step(&step, &a);
-    return ctx_serve_step(o, ctx, rec, &step, &a);
+    if (!ctx_serve_step(o, ctx, rec, &step, &a))
+        return 0;
+    pem_load_served(o);
+    return 1;
 }
 
 /* SSL_CTX_load_verify_file. */
