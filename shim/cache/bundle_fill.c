@@ -107,16 +107,16 @@ static int read_cert_pem(struct tc_ossl *o, BIO *in, struct capture *c)
     int count = 0;
 
     for (;;) {
-        o->ERR_set_mark();
+        tc_err_mark(o);
         if (!(x = o->PEM_read_bio_X509_AUX(in, NULL, NULL, ""))) {
             if (ERR_GET_REASON(o->ERR_peek_last_error()) == PEM_R_NO_START_LINE && count > 0) {
-                o->ERR_pop_to_mark();
+                tc_err_pop(o);
                 return count;
             }
-            o->ERR_clear_last_mark();
+            tc_err_keep(o);
             return 0;
         }
-        o->ERR_clear_last_mark();
+        tc_err_keep(o);
         capture_add(o, c, x, 0);
         o->X509_free(x);
         count++;
@@ -251,7 +251,7 @@ struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
     *why = TC_PT_INTERNAL;
     if (!b)
         return NULL;
-    o->ERR_set_mark();
+    tc_err_mark(o);
     push_sentinel(o);
     t0 = tc_now_ns();
     rc = read_in_file_order(o, src, &cap);
@@ -269,7 +269,7 @@ struct tc_bundle *tc_bundle_parse(struct tc_ossl *o, const char *content_key,
     o->X509_STORE_free(scratch);
     b->parse_ns = tc_now_ns() - t0;
     b->count = rc;
-    o->ERR_pop_to_mark();
+    tc_err_pop(o);
     capture_release(o, &cap);
     if (clean && complete) {
         b->heap_bytes = estimate_heap(o, b);

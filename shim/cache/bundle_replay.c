@@ -58,7 +58,7 @@ static void store_remember(struct tc_ossl *o, X509_STORE *store, uint64_t serial
 {
     struct store_record *r, *g;
 
-    o->ERR_set_mark();
+    tc_err_mark(o);
     o->X509_STORE_lock(store);
     r = o->X509_STORE_get_ex_data(store, o->store_ex_index);
     if (!r || r->n == r->cap) {
@@ -74,7 +74,7 @@ static void store_remember(struct tc_ossl *o, X509_STORE *store, uint64_t serial
     if (r)
         r->serials[r->n++] = serial;
     o->X509_STORE_unlock(store);
-    o->ERR_pop_to_mark();
+    tc_err_pop(o);
 }
 
 int tc_ptr_cmp(const void *a, const void *b)
@@ -180,7 +180,7 @@ int tc_store_mark_template(struct tc_ossl *o, X509_STORE *store, struct tc_templ
     struct store_record *r;
     int ok = 0;
 
-    o->ERR_set_mark();
+    tc_err_mark(o);
     o->X509_STORE_lock(store);
     r = o->X509_STORE_get_ex_data(store, o->store_ex_index);
     if (!r && (r = grown(NULL)) && !o->X509_STORE_set_ex_data(store, o->store_ex_index, r)) {
@@ -192,7 +192,7 @@ int tc_store_mark_template(struct tc_ossl *o, X509_STORE *store, struct tc_templ
         ok = 1;
     }
     o->X509_STORE_unlock(store);
-    o->ERR_pop_to_mark();
+    tc_err_pop(o);
     return ok;
 }
 
@@ -202,15 +202,15 @@ int tc_bundle_replay(struct tc_ossl *o, X509_STORE *store, struct tc_bundle *b)
 
     if (store_has(o, store, b->serial))
         return 1;
-    o->ERR_set_mark();
+    tc_err_mark(o);
     for (i = 0; i < b->nobjs && ok; i++)
         ok = b->is_crl[i] ? o->X509_STORE_add_crl(store, b->objs[i])
                           : o->X509_STORE_add_cert(store, b->objs[i]);
     if (!ok) {
-        o->ERR_pop_to_mark();
+        tc_err_pop(o);
         return 0;
     }
-    o->ERR_clear_last_mark();
+    tc_err_keep(o);
     store_remember(o, store, b->serial);
     return 1;
 }

@@ -19,6 +19,7 @@
 #include "contexts/conn_track.h"
 #include "contexts/ctx_track.h"
 #include "report/stats_writer.h"
+#include "ossl/compat.h"
 
 /* As many as resolve.c keeps copies. */
 #define TC_CONN_COPIES 8
@@ -64,10 +65,10 @@ static int conn_index(struct tc_ossl *o)
     pthread_mutex_lock(&g_index_lock);
     idx = find_index(o);
     if (idx == TC_NO_INDEX && g_nindex < TC_CONN_COPIES) {
-        o->ERR_set_mark();
+        tc_err_mark(o);
         idx =
             o->CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, o, NULL, conn_dup_cb, conn_free_cb);
-        o->ERR_pop_to_mark();
+        tc_err_pop(o);
         g_index[g_nindex].o = o;
         g_index[g_nindex].idx = idx < 0 ? -1 : idx;
         __atomic_store_n(&g_nindex, g_nindex + 1, __ATOMIC_RELEASE);
@@ -87,13 +88,13 @@ void tc_conn_new(struct tc_ossl *o, SSL *s, SSL_CTX *ctx)
         return;
     if ((c->rec = tc_ctx_lookup(o, ctx)))
         tc_ctx_hold(c->rec);
-    o->ERR_set_mark();
+    tc_err_mark(o);
     if (!o->SSL_set_ex_data(s, idx, c)) {
         if (c->rec)
             tc_ctx_release(c->rec);
         free(c);
     }
-    o->ERR_pop_to_mark();
+    tc_err_pop(o);
 }
 
 void tc_conn_host(struct tc_ossl *o, SSL *s, const char *host)

@@ -26,6 +26,7 @@
 #include "base/stats.h"
 #include "report/stats_writer.h"
 #include "contexts/template.h"
+#include "ossl/compat.h"
 
 /* Most contexts alive at once: raised, never lowered, after each creation. */
 static void note_live_peak(void)
@@ -56,14 +57,14 @@ void tc_ctx_track(struct tc_ossl *o, SSL_CTX *ctx, OSSL_LIB_CTX *libctx, const c
         free(rec);
         return;
     }
-    o->ERR_set_mark();
+    tc_err_mark(o);
     if (!o->SSL_CTX_set_ex_data(ctx, o->ctx_ex_index, rec)) {
-        o->ERR_pop_to_mark();
+        tc_err_pop(o);
         free(rec->propq);
         free(rec);
         return;
     }
-    o->ERR_pop_to_mark();
+    tc_err_pop(o);
     TC_COUNT(contexts_created, 1);
     note_live_peak();
 }

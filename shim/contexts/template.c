@@ -121,12 +121,12 @@ int tc_step_apply_to_caller(struct tc_ossl *o, X509_STORE *store, const struct t
 {
     int ok;
 
-    o->ERR_set_mark();
+    tc_err_mark(o);
     ok = store && step_apply(o, store, step, libctx, propq, 0);
     if (ok)
-        o->ERR_clear_last_mark();
+        tc_err_keep(o);
     else
-        o->ERR_pop_to_mark();
+        tc_err_pop(o);
     return ok;
 }
 
@@ -283,11 +283,11 @@ static X509_STORE *build_store(struct tc_ossl *o, const struct tc_step *steps, i
     X509_STORE *store;
     int i, ok;
 
-    o->ERR_set_mark();
+    tc_err_mark(o);
     store = o->X509_STORE_new();
     for (i = 0, ok = store != NULL; ok && i < n; i++)
         ok = tc_step_apply(o, store, &steps[i], libctx, propq);
-    o->ERR_pop_to_mark();
+    tc_err_pop(o);
     if (!ok && store) {
         o->X509_STORE_free(store);
         store = NULL;
@@ -660,9 +660,9 @@ static X509_STORE *private_copy(struct tc_ossl *o, struct tc_ctx_rec *rec)
 
     if (!own || !__atomic_load_n(&rec->verified, __ATOMIC_RELAXED))
         return own;
-    o->ERR_set_mark();
+    tc_err_mark(o);
     ok = copy_lookup_state(o, rec, own);
-    o->ERR_pop_to_mark();
+    tc_err_pop(o);
     if (!ok) {
         o->X509_STORE_free(own);
         own = NULL;

@@ -25,10 +25,10 @@ static int probe_method_offset(struct tc_ossl *o)
 
     if (!o->X509_LOOKUP_new || !o->X509_LOOKUP_free || !o->X509_LOOKUP_hash_dir)
         return -2;
-    o->ERR_set_mark();
+    tc_err_mark(o);
     file_lu = o->X509_LOOKUP_new(o->X509_LOOKUP_file());
     dir_lu = o->X509_LOOKUP_new(o->X509_LOOKUP_hash_dir());
-    o->ERR_pop_to_mark();
+    tc_err_pop(o);
     if (!file_lu || !dir_lu) {
         ok = -1; /* no memory: decide another time */
     } else {
@@ -76,9 +76,101 @@ const int tc_compat_required_30[] = {
     TC_ID_X509_load_cert_crl_file_ex,
     TC_ID_X509_load_cert_file_ex,
 };
-const int tc_compat_required_111[] = {TC_ID_ERR_put_error, TC_ID_PEM_X509_INFO_read_bio};
+const int tc_compat_required_111[] = {TC_ID_ERR_put_error, TC_ID_PEM_X509_INFO_read_bio,
+                                      TC_ID_ERR_get_state};
 const int tc_compat_n_required_30 = sizeof(tc_compat_required_30) / sizeof(int);
 const int tc_compat_n_required_111 = sizeof(tc_compat_required_111) / sizeof(int);
+
+/* 1.1.1's ERR_STATE, as its openssl/err.h publishes it. */
+#define TC_ERR_NUM_111  16
+#define TC_ERR_MARK_111 0x01
+struct tc_err_state_111 {
+    int err_flags[TC_ERR_NUM_111];
+    unsigned long err_buffer[TC_ERR_NUM_111];
+    char *err_data[TC_ERR_NUM_111];
+    int err_data_flags[TC_ERR_NUM_111];
+    const char *err_file[TC_ERR_NUM_111];
+    int err_line[TC_ERR_NUM_111];
+    int top, bottom;
+};
+
+/* The marks this thread holds on 1.1.1, innermost last. */
+#define TC_MARKS_MAX 32
+static __thread struct {
+    int idx;  /* the marked entry; -1: the queue was empty */
+    int prev; /* it carried a mark already */
+} tc_marks[TC_MARKS_MAX] __attribute__((tls_model("initial-exec")));
+static __thread int tc_nmarks __attribute__((tls_model("initial-exec")));
+
+static struct tc_err_state_111 *err_state_111(const struct tc_ossl *o)
+{
+    return (struct tc_err_state_111 *)(void *)o->ERR_get_state();
+}
+
+void tc_err_mark(const struct tc_ossl *o)
+{
+    struct tc_err_state_111 *es;
+    int n = tc_nmarks;
+
+    if (!tc_compat_is_111(o)) {
+        o->ERR_set_mark();
+        return;
+    }
+    es = err_state_111(o);
+    tc_nmarks = n + 1;
+    if (n >= TC_MARKS_MAX) { /* deeper than the shim ever nests: 1.1.1's own rule */
+        o->ERR_set_mark();
+        return;
+    }
+    tc_marks[n].idx = -1;
+    tc_marks[n].prev = 0;
+    if (es && es->top != es->bottom && es->top >= 0 && es->top < TC_ERR_NUM_111) {
+        tc_marks[n].idx = es->top;
+        tc_marks[n].prev = es->err_flags[es->top] & TC_ERR_MARK_111;
+        es->err_flags[es->top] |= TC_ERR_MARK_111;
+    }
+}
+
+/* Takes the innermost mark's record; 0 when none was kept (too deep). */
+static int mark_taken(int *idx, int *prev)
+{
+    int n = --tc_nmarks;
+
+    if (n < 0) {
+        tc_nmarks = 0;
+        return 0;
+    }
+    if (n >= TC_MARKS_MAX)
+        return 0;
+    *idx = tc_marks[n].idx;
+    *prev = tc_marks[n].prev;
+    return 1;
+}
+
+void tc_err_pop(const struct tc_ossl *o)
+{
+    struct tc_err_state_111 *es;
+    int idx, prev;
+
+    o->ERR_pop_to_mark();
+    if (!tc_compat_is_111(o) || !mark_taken(&idx, &prev))
+        return;
+    es = err_state_111(o);
+    if (prev && es && es->top == idx) /* stopped at its entry: an outer mark lives there */
+        es->err_flags[idx] |= TC_ERR_MARK_111;
+}
+
+void tc_err_keep(const struct tc_ossl *o)
+{
+    int idx, prev;
+
+    if (!tc_compat_is_111(o) || !mark_taken(&idx, &prev)) {
+        o->ERR_clear_last_mark();
+        return;
+    }
+    if (idx >= 0 && !prev)
+        o->ERR_clear_last_mark();
+}
 
 void tc_compat_raise(const struct tc_ossl *o, int lib, int reason)
 {

@@ -63,6 +63,7 @@ void ERR_set_error(int lib, int reason, const char *fmt, ...);
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
 #undef ERR_put_error
 void ERR_put_error(int lib, int func, int reason, const char *file, int line);
+struct err_state_st *ERR_get_state(void); /* 1.1.1's, public there; see tc_err_mark */
 #endif
 
 /*
@@ -137,6 +138,19 @@ int tc_compat_is_111(const struct tc_ossl *o);
 extern const int tc_compat_required_30[];
 extern const int tc_compat_required_111[];
 extern const int tc_compat_n_required_30, tc_compat_n_required_111;
+
+/*
+ * Error-queue marks that nest, on every release.  From 3.0 a mark is a
+ * count per entry and these are ERR_set_mark / ERR_pop_to_mark /
+ * ERR_clear_last_mark.  1.1.1 keeps one flag per entry: a mark set on an
+ * entry that already carries one is lost when the inner mark is popped, and
+ * the outer pop then discards the caller's own errors.  On 1.1.1 each mark
+ * remembers its entry and whether that entry was marked before (through
+ * ERR_get_state and the ERR_STATE layout 1.1.1 publishes), and restores it.
+ */
+void tc_err_mark(const struct tc_ossl *o);
+void tc_err_pop(const struct tc_ossl *o);  /* ERR_pop_to_mark */
+void tc_err_keep(const struct tc_ossl *o); /* ERR_clear_last_mark */
 
 /* Raises `reason` in `lib` on the thread's queue, as the copy's ERR_raise would. */
 void tc_compat_raise(const struct tc_ossl *o, int lib, int reason);

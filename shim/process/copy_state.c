@@ -16,6 +16,7 @@
 #include "process/copy_state.h"
 #include "process/fork.h"
 #include "report/stats_writer.h"
+#include "ossl/compat.h"
 
 static unsigned max_entries(const struct tc_config *cfg)
 {
@@ -28,12 +29,12 @@ static int create_state(struct tc_ossl *o)
     const struct tc_config *cfg = tc_config();
     int ok;
 
-    o->ERR_set_mark();
+    tc_err_mark(o);
     o->store_ex_index = o->CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_X509_STORE, 0, o, NULL, NULL,
                                                    tc_store_record_free_cb);
     o->ctx_ex_index =
         o->CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL_CTX, 0, o, NULL, NULL, tc_ctx_rec_free_cb);
-    o->ERR_pop_to_mark();
+    tc_err_pop(o);
     o->cache = tc_cache_new(cfg->max_bundles, max_entries(cfg), tc_bundle_release_objects, o);
     o->templates = tc_templates_new(cfg->max_bundles);
     ok = o->cache && o->templates && o->store_ex_index >= 0 && o->ctx_ex_index >= 0;

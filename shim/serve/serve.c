@@ -14,6 +14,7 @@
 #include "contexts/ctx_track.h"
 #include "serve/serve.h"
 #include "base/stats.h"
+#include "ossl/compat.h"
 
 #define TC_KEY_MAX (PATH_MAX + 256)
 
@@ -23,9 +24,9 @@ static int sha256_digest(const void *data, size_t len, unsigned char *out, void 
     unsigned int n = 0;
     int ok;
 
-    o->ERR_set_mark();
+    tc_err_mark(o);
     ok = o->EVP_Digest(data, len, out, &n, o->EVP_sha256(), NULL) && n == TC_SHA256_LEN;
-    o->ERR_pop_to_mark();
+    tc_err_pop(o);
     return ok;
 }
 

@@ -13,6 +13,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include "ossl_compat.h"
+
 /* ---------------------------------------------------------------- table */
 typedef void (*scenario_fn)(void);
 
@@ -35,6 +37,12 @@ struct scenario {
 
 extern const struct scenario scenarios[];
 extern const size_t n_scenarios;
+
+/* Scenarios this OpenSSL lacks the API for: listed by name (--skipped). */
+struct skipped_scenario {
+    const char *name, *why;
+};
+extern const struct skipped_scenario skipped_scenarios[]; /* ends with a NULL name */
 
 /* Number of worker threads for the concurrency scenarios (--threads). */
 extern int parity_threads;

@@ -178,6 +178,27 @@ void show_store(const char *label, X509_STORE *st, int want_certs, int want_crls
     show_errors();
 }
 
+#ifdef PARITY_OSSL_111
+/* 3.0's X509_STORE_get1_all_certs: the store's certificates in its order. */
+STACK_OF(X509) * X509_STORE_get1_all_certs(X509_STORE *st)
+{
+    STACK_OF(X509) *all = sk_X509_new_null();
+    STACK_OF(X509_OBJECT) * objs;
+
+    if (!all)
+        return NULL;
+    X509_STORE_lock(st);
+    objs = X509_STORE_get0_objects(st);
+    for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+        X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+        if (x && X509_up_ref(x) && !sk_X509_push(all, x))
+            X509_free(x);
+    }
+    X509_STORE_unlock(st);
+    return all;
+}
+#endif
+
 void show_all_certs(const char *label, X509_STORE *st, int want_certs)
 {
     STACK_OF(X509) *all = X509_STORE_get1_all_certs(st);

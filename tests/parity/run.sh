@@ -213,6 +213,9 @@ compare() {
 }
 
 table=$("$harness" --list)
+while read -r name why; do
+	[ -n "$name" ] && echo "SKIP $name ($why)"
+done < <("$harness" --skipped)
 if [ -z "$table" ]; then
 	echo "parity: the harness lists no scenarios"
 	exit 1

@@ -348,6 +348,7 @@ void sc_route_hash_dir_lookup(void)
     SSL_CTX_free(c2);
 }
 
+#ifndef PARITY_OSSL_111
 /* The _ex routes with a library context of their own. */
 void sc_route_ex_libctx(void)
 {
@@ -366,3 +367,4 @@ void sc_route_ex_libctx(void)
     SSL_CTX_free(c2);
     OSSL_LIB_CTX_free(lc);
 }
+#endif

@@ -30,7 +30,9 @@ const struct scenario scenarios[] = {
     {"route-load-cert-file-pem", sc_route_load_cert_file_pem, 1, 0, 0},
     {"route-load-cert-file-der", sc_route_load_cert_file_der, 0, 0, 0},
     {"route-hash-dir-lookup", sc_route_hash_dir_lookup, 0, 0, 0},
+#ifndef PARITY_OSSL_111
     {"route-ex-libctx", sc_route_ex_libctx, 0, 0, 0},
+#endif
 
     {"env-file-and-dir-set", sc_env_file_and_dir_set, 1, 0, 0},
     {"env-unset", sc_env_unset, 1, 0, 0},
@@ -92,10 +94,20 @@ const struct scenario scenarios[] = {
     {"share-up-ref-free-order", sc_share_up_ref_free_order, 2, 3, 0},
     {"share-rotation-outlives", sc_share_rotation_outlives, 1, 4, 0},
     {"share-many-recipes", sc_share_many_recipes, 90, 90, 0},
+#ifndef PARITY_OSSL_111
     {"share-libctx-recycled", sc_share_libctx_recycled, 0, 0, 0},
+#endif
     {"share-mtls-two-clients", sc_share_mtls_two_clients, 6, 8, 0},
     {"share-handout-during-handshakes", sc_share_handout_during_handshakes, 1, 2, 0},
     {"share-hashdir-lazy-threads", sc_share_hashdir_lazy_threads, 1, 2, 0},
 };
 
 const size_t n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
+
+const struct skipped_scenario skipped_scenarios[] = {
+#ifdef PARITY_OSSL_111
+    {"route-ex-libctx", "needs a library context of its own: OSSL_LIB_CTX is 3.0 API"},
+    {"share-libctx-recycled", "needs library contexts of its own: OSSL_LIB_CTX is 3.0 API"},
+#endif
+    {NULL, NULL},
+};

@@ -175,7 +175,7 @@ static SSL_CTX *mtls_server_ctx(const char *leaf, const char *client_ca)
 static void peer_name(SSL *s, char *buf, size_t len)
 {
     X509 *peer = SSL_get0_peer_certificate(s);
-    const X509_NAME *name = peer ? X509_get_subject_name(peer) : NULL;
+    PARITY_NAME_CONST X509_NAME *name = peer ? X509_get_subject_name(peer) : NULL;
     int i = name ? X509_NAME_get_index_by_NID(name, NID_commonName, -1) : -1;
     const X509_NAME_ENTRY *e = i >= 0 ? X509_NAME_get_entry(name, i) : NULL;
     const ASN1_STRING *cn = e ? X509_NAME_ENTRY_get_data(e) : NULL;
