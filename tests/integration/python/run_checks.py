@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,7 @@ STATS_KEYS = ("ca_loads_requested", "ca_loads_performed", "ca_loads_avoided",
               "parse_ns_avoided_estimate", "cache_invalidations", "bundles", "shim")
 UNTRUSTED_VERIFY_CODE = 20  # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
 TIMEOUT = 120
+DEFAULT_CAFILE = ssl.get_default_verify_paths().openssl_cafile
 
 
 # ---------------------------------------------------------------- running
@@ -61,6 +63,11 @@ def clean_env():
     env = {k: v for k, v in os.environ.items()
            if k != "LD_PRELOAD" and not k.startswith("TRUSTCACHE_")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # The default-path checks need a default CA file.  Debian 11 has none
+    # (OPENSSLDIR/cert.pem is Debian 12's): there the system bundle is named
+    # through SSL_CERT_FILE, as an administrator of such a system would.
+    if "SSL_CERT_FILE" not in env and not os.path.exists(DEFAULT_CAFILE):
+        env["SSL_CERT_FILE"] = pki.SYSTEM_BUNDLE
     return env
 
 

@@ -301,7 +301,8 @@ def count_pem_certs(path):
 def sc_store_stats(cfg):
     """get_ca_certs()/cert_store_stats() for default, bundle and
     default+CA contexts; the store must hold exactly the file's CAs."""
-    n_default = count_pem_certs(ssl.get_default_verify_paths().openssl_cafile)
+    paths = ssl.get_default_verify_paths()
+    n_default = count_pem_certs(paths.cafile or paths.openssl_cafile)  # cafile: SSL_CERT_FILE
     n_bundle = count_pem_certs(cfg.bundle)
     steps = []
     for i in range(3):
