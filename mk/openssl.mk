@@ -6,8 +6,8 @@
 #              installed shim).  The inner make is given SHIM_PREBUILT.
 #
 #   OPENSSL=1.1  Debian 11 (bullseye, 1.1.1w, Python 3.9): unit, linkage,
-#                parity (two scenarios need OSSL_LIB_CTX: skipped by name)
-#                and the Python suite.  Only the native build: a .so linked
+#                parity (two scenarios need OSSL_LIB_CTX: skipped by name),
+#                the Python suite and the per-host accounting (with curl).  Only the native build: a .so linked
 #                on Debian 12 needs GLIBC_2.34.
 #   OPENSSL=3.5  Debian 13 (trixie)
 #   OPENSSL=3.6  Debian sid
@@ -51,7 +51,8 @@ OSSL_PYTHON_1.1 := yes
 OSSL_PYTHON_3.5 := yes
 OSSL_PYTHON_3.6 := yes
 OSSL_PYTHON_4.0 := no
-OSSL_SUITES_1.1 := check-unit check-linkage check-parity check-python
+OSSL_SUITES_1.1 := check-unit check-linkage check-parity check-python check-hosts
+OSSL_PKGS_1.1   := curl
 OSSL_SUITES_3.5 := check-core
 OSSL_SUITES_3.6 := check-core
 OSSL_SUITES_4.0 := check-unit check-parity check-cli
@@ -77,8 +78,10 @@ OSSL_HOSTBUILT_BUILD  = $(BUILD)/openssl-$(OPENSSL)-hostbuilt
 # The inner make is told every package it needs is already there: the
 # package set is fixed when the system is built, and host package names
 # (clang-14, ...) do not all exist in newer Debian releases.
-OSSL_MAKE = make --no-print-directory DEPS_BUILD='$(strip $(OSSL_PKGS))' \
-            DEPS_CHECK='$(strip $(OSSL_PKGS))' DEPS_DEMO='$(strip $(OSSL_PKGS))'
+OSSL_ALL_PKGS = $(strip $(OSSL_PKGS) $(OSSL_PKGS_$(OPENSSL)))
+OSSL_MAKE = make --no-print-directory DEPS_BUILD='$(OSSL_ALL_PKGS)' \
+            DEPS_CHECK='$(OSSL_ALL_PKGS)' DEPS_DEMO='$(OSSL_ALL_PKGS)' \
+            DEPS_HOSTS='$(OSSL_ALL_PKGS)' HOSTS_PROMTOOL=no
 
 .PHONY: openssl-system clean-openssl check-openssl check-openssl-all bench-openssl \
         deps-openssl openssl-known openssl-build-inside-tree
@@ -96,7 +99,7 @@ openssl-build-inside-tree:
 	  echo "openssl: BUILD=$(BUILD) must be a relative path inside the source tree" >&2; exit 1;; esac
 
 openssl-system: openssl-known deps-openssl
-	@start=$$(date +%s); $(OSSL_ENV) --create $(OSSL_DIR) $(OSSL_PKGS) && \
+	@start=$$(date +%s); $(OSSL_ENV) --create $(OSSL_DIR) $(OSSL_ALL_PKGS) && \
 	  echo "openssl $(OPENSSL): system $(OSSL_DIR) ready in $$(($$(date +%s) - start)) s"
 
 clean-openssl: openssl-known

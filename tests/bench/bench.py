@@ -243,7 +243,17 @@ def base_env():
     env = {k: v for k, v in os.environ.items()
            if k != "LD_PRELOAD" and not k.startswith("TRUSTCACHE_")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if "SSL_CERT_FILE" not in env and default_cafile_missing():
+        env["SSL_CERT_FILE"] = pki.SYSTEM_BUNDLE
     return env
+
+
+def default_cafile_missing():
+    """Debian 11 has no OPENSSLDIR/cert.pem, only the hash directory: the
+    default-path rows then name the system bundle through SSL_CERT_FILE
+    (said above the table), or they would measure a load of nothing."""
+    import ssl
+    return not os.path.exists(ssl.get_default_verify_paths().openssl_cafile)
 
 
 def run_once(row, variant, env, tmp, rep):
@@ -456,6 +466,9 @@ def main():
                   "(without / with LD_PRELOAD=%s / floor)" % os.path.relpath(env.shim))
             print("%d CPUs, load average %s" % (os.cpu_count() or 0,
                                                 " ".join("%.2f" % x for x in os.getloadavg())))
+            if default_cafile_missing():
+                print("no default CA file here: every variant runs with SSL_CERT_FILE=%s"
+                      % pki.SYSTEM_BUNDLE)
             describe_python("python", py_info)
             if req_info["exe"] != py_info["exe"]:
                 describe_python("python for requests", req_info)

@@ -93,7 +93,11 @@ static SSL_CTX *make_ctx(const struct config *cfg)
     else if (ok && cfg->mode == MODE_FILE)
         ok = SSL_CTX_load_verify_locations(ctx, cfg->cafile, NULL) == 1;
     else if (ok && cfg->mode == MODE_STORE_FILE)
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
         ok = X509_STORE_load_file(SSL_CTX_get_cert_store(ctx), cfg->cafile) == 1;
+#else /* 1.1.1 has no X509_STORE_load_file: what 3.0's does */
+        ok = X509_STORE_load_locations(SSL_CTX_get_cert_store(ctx), cfg->cafile, NULL) == 1;
+#endif
     if (!ok) {
         SSL_CTX_free(ctx);
         return NULL;

@@ -43,6 +43,23 @@ static int add_ca_constraint(X509 *x)
     return ok;
 }
 
+#if OPENSSL_VERSION_NUMBER < 0x30000000L /* 1.1.1 */
+#define X509_VERSION_3 2
+static EVP_PKEY *EVP_EC_gen(const char *curve)
+{
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, NULL);
+    EVP_PKEY *key = NULL;
+
+    (void)curve; /* P-256 */
+    if (!pc || EVP_PKEY_keygen_init(pc) <= 0 ||
+        EVP_PKEY_CTX_set_ec_paramgen_curve_nid(pc, NID_X9_62_prime256v1) <= 0 ||
+        EVP_PKEY_keygen(pc, &key) <= 0)
+        key = NULL;
+    EVP_PKEY_CTX_free(pc);
+    return key;
+}
+#endif
+
 static X509 *make_root(EVP_PKEY *key, long i)
 {
     X509 *x = X509_new();
