@@ -107,6 +107,9 @@ void tc_bundle_release(struct tc_bundle *b)
         b->cache->release(b, b->cache->release_arg);
     free(b->objs);
     free(b->is_crl);
+    free(b->dups);
+    free(b->dup_is_crl);
+    free(b->dup_at);
     free(b->content_key);
     free(b);
 }

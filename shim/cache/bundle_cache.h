@@ -32,6 +32,16 @@ struct tc_bundle {
     int nobjs;
     void **objs; /* X509 * or X509_CRL *, in file order */
     unsigned char *is_crl;
+    /*
+     * The file's duplicates, which the store drops: each add still searches
+     * (and so sorts) the store's objects, so a replay adds them where the
+     * file has them, after dup_at[k] of objs.  A store then ends in the
+     * order the real loader leaves it in.
+     */
+    int ndups;
+    void **dups;
+    unsigned char *dup_is_crl;
+    int *dup_at;
     size_t heap_bytes;  /* heap the parsed objects keep (tc_heap_estimate) */
     uint64_t parse_ns;  /* time the real parse took */
     uint64_t serial;    /* unique for the process lifetime */

@@ -187,16 +187,32 @@ static size_t estimate_heap(struct tc_ossl *o, const struct tc_bundle *b)
     return tc_heap_estimate(b->certs, cert_der, crl_der);
 }
 
+/* Keeps capture `i`, a duplicate the store dropped, to be added again in place. */
+static int keep_dup(struct capture *c, int i, struct tc_bundle *b, int at)
+{
+    if (!b->dups) {
+        b->dups = malloc(sizeof(void *) * (size_t)c->n);
+        b->dup_is_crl = malloc((size_t)c->n);
+        b->dup_at = malloc(sizeof(int) * (size_t)c->n);
+        if (!b->dups || !b->dup_is_crl || !b->dup_at)
+            return 0;
+    }
+    b->dups[b->ndups] = c->objs[i];
+    b->dup_is_crl[b->ndups] = c->is_crl[i];
+    b->dup_at[b->ndups++] = at;
+    return 1;
+}
+
 /*
  * Keeps, in file order, the first occurrence of each object the store
- * actually holds (duplicates are dropped by the store).  Moves the capture's
- * references into the bundle.  Returns 0 if the capture does not account for
- * every object in the store.
+ * actually holds, and the duplicates it dropped with their places.  Moves the
+ * capture's references into the bundle.  Returns 0 if the capture does not
+ * account for every object in the store.
  */
 static int take_in_file_order(struct tc_ossl *o, struct capture *c, X509_STORE *scratch,
                               struct tc_bundle *b)
 {
-    int nmembers = 0, i, kept = 0;
+    int nmembers = 0, i, kept = 0, dups_ok = 1;
     void **members = tc_store_members(o, scratch, &nmembers);
     unsigned char *seen = calloc((size_t)(nmembers ? nmembers : 1), 1);
 
@@ -213,8 +229,11 @@ static int take_in_file_order(struct tc_ossl *o, struct capture *c, X509_STORE *
             members ? bsearch(&c->objs[i], members, (size_t)nmembers, sizeof(*members), tc_ptr_cmp)
                     : NULL;
         size_t at = hit ? (size_t)(hit - members) : 0;
+        if (!hit && seen && b->objs && b->is_crl && keep_dup(c, i, b, kept))
+            continue;
         if (!hit || !seen || seen[at] || !b->objs || !b->is_crl) {
             tc_obj_release(o, c->objs[i], c->is_crl[i]);
+            dups_ok = 0;
             continue;
         }
         seen[at] = 1;
@@ -230,7 +249,7 @@ static int take_in_file_order(struct tc_ossl *o, struct capture *c, X509_STORE *
     c->n = 0; /* every reference was moved or released */
     free(seen);
     free(members);
-    return b->objs && b->is_crl && kept == nmembers && nmembers > 0;
+    return b->objs && b->is_crl && kept == nmembers && nmembers > 0 && dups_ok;
 }
 
 static void push_sentinel(struct tc_ossl *o)
@@ -289,5 +308,8 @@ void tc_bundle_release_objects(struct tc_bundle *b, void *arg)
 
     for (i = 0; i < b->nobjs; i++)
         tc_obj_release(o, b->objs[i], b->is_crl[i]);
+    for (i = 0; i < b->ndups; i++)
+        tc_obj_release(o, b->dups[i], b->dup_is_crl[i]);
     b->nobjs = 0;
+    b->ndups = 0;
 }

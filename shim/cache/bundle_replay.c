@@ -196,22 +196,36 @@ int tc_store_mark_template(struct tc_ossl *o, X509_STORE *store, struct tc_templ
     return ok;
 }
 
+static int add_obj(struct tc_ossl *o, X509_STORE *store, void *obj, int is_crl)
+{
+    return is_crl ? o->X509_STORE_add_crl(store, obj) : o->X509_STORE_add_cert(store, obj);
+}
+
+/*
+ * Every add the real loader makes, in its order, duplicates included: each
+ * add searches the store's objects first, which sorts them (one stack
+ * through 3.x, the name's own from 4.0), so the order a store lists in
+ * depends on the adds that found their object already there.  The same file
+ * loaded again into the same store does that too.
+ */
 int tc_bundle_replay(struct tc_ossl *o, X509_STORE *store, struct tc_bundle *b)
 {
-    int i, ok = 1;
+    int i, d = 0, ok = 1, seen = store_has(o, store, b->serial);
 
-    if (store_has(o, store, b->serial))
-        return 1;
     tc_err_mark(o);
-    for (i = 0; i < b->nobjs && ok; i++)
-        ok = b->is_crl[i] ? o->X509_STORE_add_crl(store, b->objs[i])
-                          : o->X509_STORE_add_cert(store, b->objs[i]);
+    for (i = 0; i <= b->nobjs && ok; i++) {
+        for (; d < b->ndups && b->dup_at[d] == i && ok; d++)
+            ok = add_obj(o, store, b->dups[d], b->dup_is_crl[d]);
+        if (i < b->nobjs && ok)
+            ok = add_obj(o, store, b->objs[i], b->is_crl[i]);
+    }
     if (!ok) {
         tc_err_pop(o);
         return 0;
     }
     tc_err_keep(o);
-    store_remember(o, store, b->serial);
+    if (!seen)
+        store_remember(o, store, b->serial);
     return 1;
 }
 

@@ -30,6 +30,8 @@ done
 openssl x509 -in "$fx/caB.pem" -outform DER -out "$r/b.der"
 openssl crl -in "$fx/crlA.pem" -outform DER -out "$r/crl-a.der"
 cat "$fx/caA.pem" "$fx/caA.pem" "$fx/caB.pem" >"$r/dup-a-a-b.pem"
+cat "$fx/caC.pem" "$fx/caA.pem" "$fx/caA.pem" >"$r/dup-c-a-a.pem"
+cat "$fx/crlC.pem" "$fx/crlA.pem" "$fx/crlA.pem" >"$r/dup-crl-c-a-a.pem"
 cat "$fx/a-trust-server.pem" "$fx/caA.pem" >"$r/trusted-then-plain.pem"
 cat "$fx/crlA.pem" "$fx/caA.pem" "$fx/crlC.pem" "$fx/caC.pem" >"$r/crls-and-certs.pem"
 { echo "# a bundle header"; cat "$fx/caA.pem"; echo "junk between blocks"; cat "$fx/caB.pem"; } >"$r/comments.pem"

@@ -87,6 +87,8 @@ cat caB.pem > b.pem
 cat caA.pem caB.pem > ab.pem
 cp ab.pem ab-copy.pem
 cat caA.pem caB.pem caC.pem > abc.pem
+# The last add finds its object already there: it still sorts the store.
+cat caC.pem caA.pem caA.pem > c-a-a.pem
 cat caA.pem caB.pem caE.pem > abe.pem
 openssl x509 -in caA.pem -outform DER -out a.der
 : > empty.pem

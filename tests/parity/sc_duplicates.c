@@ -56,6 +56,39 @@ void sc_dup_identical_bytes_two_paths(void)
         SSL_CTX_free(c[i]);
 }
 
+/*
+ * A file whose last add finds its object already in the store (C, A, A):
+ * that add still searches, and so sorts, the store's objects, which then
+ * list A before C.  A served load must leave the same order: into a
+ * context (shared, then handed out), into a lookup's store, and into a
+ * store that already holds the file.
+ */
+void sc_dup_trailing_sorts(void)
+{
+    SSL_CTX *c1 = client_ctx(), *c2 = client_ctx();
+    X509_STORE *s1 = X509_STORE_new(), *s2 = X509_STORE_new();
+    X509_LOOKUP *lu1 = X509_STORE_add_lookup(s1, X509_LOOKUP_file());
+    X509_LOOKUP *lu2 = X509_STORE_add_lookup(s2, X509_LOOKUP_file());
+
+    CALL(1, SSL_CTX_load_verify_locations(c1, fx("c-a-a.pem"), NULL));
+    CALL(1, SSL_CTX_load_verify_locations(c2, fx("c-a-a.pem"), NULL));
+    STORE(c1, 2, 0);
+    STORE(c2, 2, 0);
+    CALL(3, X509_load_cert_crl_file(lu1, fx("c-a-a.pem"), X509_FILETYPE_PEM));
+    CALL(3, X509_load_cert_crl_file(lu2, fx("c-a-a.pem"), X509_FILETYPE_PEM));
+    XSTORE(s1, 2, 0);
+    XSTORE(s2, 2, 0);
+    CALL(2, X509_load_cert_crl_file(lu2, fx("ab.pem"), X509_FILETYPE_PEM));
+    CALL(3, X509_load_cert_crl_file(lu2, fx("c-a-a.pem"), X509_FILETYPE_PEM));
+    XSTORE(s2, 3, 0);
+    TRUST(c1, "AC", "B");
+    TRUST(c2, "AC", "B");
+    SSL_CTX_free(c1);
+    SSL_CTX_free(c2);
+    X509_STORE_free(s1);
+    X509_STORE_free(s2);
+}
+
 /* Store order shows which load put each root in first. */
 void sc_dup_overlapping_bundles(void)
 {

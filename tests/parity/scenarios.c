@@ -51,6 +51,7 @@ const struct scenario scenarios[] = {
     {"dup-same-file-one-store", sc_dup_same_file_one_store, 4, 0, 0},
     {"dup-identical-bytes-two-paths", sc_dup_identical_bytes_two_paths, 3, 0, 0},
     {"dup-overlapping-bundles", sc_dup_overlapping_bundles, 3, 0, 0},
+    {"dup-trailing-sorts", sc_dup_trailing_sorts, 3, 0, 0},
 
     {"rotate-ca-removed", sc_rotate_ca_removed, 2, 0, 0},
     {"rotate-ca-added", sc_rotate_ca_added, 3, 0, 0},

@@ -45,6 +45,7 @@ void sc_preexisting_error(void);
 void sc_dup_same_file_one_store(void);
 void sc_dup_identical_bytes_two_paths(void);
 void sc_dup_overlapping_bundles(void);
+void sc_dup_trailing_sorts(void);
 
 /* sc_rotation.c: bundles changing on disk */
 void sc_rotate_ca_removed(void);
